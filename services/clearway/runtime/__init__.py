@@ -1,0 +1,1 @@
+"""What every Clearway service shares: settings, errors, logs, telemetry, the server bootstrap."""

@@ -1,0 +1,209 @@
+"""Errors with rich gRPC details: one ErrorInfo, and a BadRequest listing every bad field.
+
+Domain code raises `ClearwayError` (or collects `FieldViolations`); the server
+interceptor turns it into a status with details. Nothing else is mapped: an
+unexpected exception stays INTERNAL, because it is our bug, not the caller's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+ERROR_DOMAIN = "clearway.dev"
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    """One bad field: its path in the request (e.g. `declaration.items[2].quantity`) and why."""
+
+    field: str
+    description: str
+
+
+class ClearwayError(Exception):
+    """A failure the caller should see with a gRPC code, a reason and details."""
+
+    code: grpc.StatusCode = grpc.StatusCode.FAILED_PRECONDITION
+    reason: str = "FAILED_PRECONDITION"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str | None = None,
+        code: grpc.StatusCode | None = None,
+        metadata: Mapping[str, str] | None = None,
+        violations: tuple[FieldViolation, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if reason is not None:
+            self.reason = reason
+        if code is not None:
+            self.code = code
+        self.metadata = dict(metadata or {})
+        self.violations = violations
+
+    def to_status(self) -> status_pb2.Status:
+        """The google.rpc.Status carrying ErrorInfo and, for bad input, BadRequest."""
+        info = error_details_pb2.ErrorInfo(
+            reason=self.reason, domain=ERROR_DOMAIN, metadata=self.metadata
+        )
+        details = [_pack(info)]
+        if self.violations:
+            bad_request = error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(
+                        field=v.field, description=v.description
+                    )
+                    for v in self.violations
+                ]
+            )
+            details.append(_pack(bad_request))
+        return status_pb2.Status(code=self.code.value[0], message=self.message, details=details)
+
+
+class InvalidArgument(ClearwayError):
+    """The request is malformed; every bad field is listed."""
+
+    code = grpc.StatusCode.INVALID_ARGUMENT
+    reason = "INVALID_ARGUMENT"
+
+
+class NotFound(ClearwayError):
+    code = grpc.StatusCode.NOT_FOUND
+    reason = "NOT_FOUND"
+
+
+class AlreadyExists(ClearwayError):
+    code = grpc.StatusCode.ALREADY_EXISTS
+    reason = "ALREADY_EXISTS"
+
+
+class Unavailable(ClearwayError):
+    code = grpc.StatusCode.UNAVAILABLE
+    reason = "UNAVAILABLE"
+
+
+def _pack(message: Any) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(message)
+    return packed
+
+
+class FieldViolations:
+    """Collects every bad field of a request before failing, so the caller fixes all at once."""
+
+    def __init__(self) -> None:
+        self._items: list[FieldViolation] = []
+
+    def add(self, field: str, description: str) -> None:
+        self._items.append(FieldViolation(field, description))
+
+    def extend(self, other: FieldViolations) -> None:
+        self._items.extend(other._items)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def __iter__(self) -> Iterator[FieldViolation]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def error(self, message: str = "the request has invalid fields") -> InvalidArgument:
+        fields = ", ".join(v.field for v in self._items[:5])
+        more = f" and {len(self._items) - 5} more" if len(self._items) > 5 else ""
+        return InvalidArgument(f"{message}: {fields}{more}", violations=tuple(self._items))
+
+    def raise_if_any(self, message: str = "the request has invalid fields") -> None:
+        if self._items:
+            raise self.error(message)
+
+
+def status_of(
+    error: grpc.RpcError,
+) -> tuple[error_details_pb2.ErrorInfo | None, list[FieldViolation]]:
+    """Read the ErrorInfo and field violations from a failed call (client side)."""
+    status = rpc_status.from_call(error)
+    info: error_details_pb2.ErrorInfo | None = None
+    violations: list[FieldViolation] = []
+    if status is None:
+        return info, violations
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            violations.extend(FieldViolation(v.field, v.description) for v in bad.field_violations)
+    return info, violations
+
+
+class ErrorInterceptor(grpc.ServerInterceptor):
+    """Turns a ClearwayError raised by any handler into a rich status (no per-service copies)."""
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                _guard_unary(handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                _guard_stream(handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_unary:
+            return grpc.stream_unary_rpc_method_handler(
+                _guard_unary(handler.stream_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_stream:
+            return grpc.stream_stream_rpc_method_handler(
+                _guard_stream(handler.stream_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+
+def _guard_unary(behaviour: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:
+    def guarded(request: Any, context: grpc.ServicerContext) -> Any:
+        try:
+            return behaviour(request, context)
+        except ClearwayError as error:
+            context.abort_with_status(rpc_status.to_status(error.to_status()))
+
+    return guarded
+
+
+def _guard_stream(
+    behaviour: Callable[[Any, grpc.ServicerContext], Iterator[Any]],
+) -> Callable[..., Iterator[Any]]:
+    def guarded(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        try:
+            yield from behaviour(request, context)
+        except ClearwayError as error:
+            context.abort_with_status(rpc_status.to_status(error.to_status()))
+
+    return guarded

@@ -1,0 +1,141 @@
+"""The one bootstrap every service uses: health, reflection, telemetry, errors, graceful shutdown.
+
+A service is a `ClearwayService`: it registers its servicer, then loads what it
+needs (rule packs, reference data, a model). Health says NOT_SERVING until the
+load is done; calls that arrive earlier get UNAVAILABLE, which clients retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from abc import ABC, abstractmethod
+from concurrent import futures
+from types import FrameType
+from typing import Generic, TypeVar
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from clearway.runtime.errors import ErrorInterceptor, Unavailable
+from clearway.runtime.logs import configure_logging
+from clearway.runtime.settings import Settings
+from clearway.runtime.telemetry import Telemetry
+
+log = logging.getLogger(__name__)
+
+DomainT = TypeVar("DomainT")
+
+
+class ClearwayService(ABC, Generic[DomainT]):
+    """A service: its gRPC registration and the domain object it loads before serving."""
+
+    name: str
+
+    def __init__(self, settings: Settings, telemetry: Telemetry) -> None:
+        self.settings = settings
+        self.telemetry = telemetry
+        self._domain: DomainT | None = None
+
+    @abstractmethod
+    def register(self, server: grpc.Server) -> tuple[str, ...]:
+        """Add the servicer(s) to the server; return their full service names."""
+
+    @abstractmethod
+    def build_domain(self) -> DomainT:
+        """Load rule packs, reference data and models; may take seconds."""
+
+    def load(self) -> None:
+        self._domain = self.build_domain()
+
+    @property
+    def domain(self) -> DomainT:
+        """The loaded domain; UNAVAILABLE (retryable) while loading."""
+        if self._domain is None:
+            raise Unavailable(f"{self.name} is still loading", reason="SERVICE_LOADING")
+        return self._domain
+
+    def close(self) -> None:
+        """Release what build_domain acquired (engines, pools)."""
+
+
+class ServiceHost:
+    """Runs one ClearwayService in a gRPC server, in-process (tests) or as the process (serve)."""
+
+    def __init__(
+        self, service: ClearwayService[object], settings: Settings, port: int | None = None
+    ):
+        self.service = service
+        self.settings = settings
+        self.port = settings.ports[service.name] if port is None else port
+        self.health = health.HealthServicer()
+        self.server = grpc.server(
+            futures.ThreadPoolExecutor(
+                max_workers=settings.max_workers, thread_name_prefix=f"{service.name}-rpc"
+            ),
+            interceptors=[*service.telemetry.server_interceptors(), ErrorInterceptor()],
+            options=[
+                ("grpc.max_receive_message_length", settings.max_message_bytes),
+                ("grpc.max_send_message_length", settings.max_message_bytes),
+                ("grpc.so_reuseport", 0),
+            ],
+            maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
+        )
+        self._names: tuple[str, ...] = ()
+        self._stopped = threading.Event()
+
+    def start(self) -> int:
+        """Bind, start NOT_SERVING, load the domain, then switch to SERVING. Returns the port."""
+        self._names = self.service.register(self.server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        reflection.enable_server_reflection(
+            (*self._names, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
+        )
+        bound = self.server.add_insecure_port(f"{self.settings.host}:{self.port}")
+        if bound == 0:
+            raise OSError(f"cannot listen on {self.settings.host}:{self.port}")
+        self.port = bound
+        self._set_status(health_pb2.HealthCheckResponse.NOT_SERVING)
+        self.server.start()
+        log.info("listening", extra={"port": bound, "service": self.service.name})
+        self.service.load()
+        self._set_status(health_pb2.HealthCheckResponse.SERVING)
+        log.info("serving", extra={"port": bound})
+        return bound
+
+    def _set_status(self, status: health_pb2.HealthCheckResponse.ServingStatus.ValueType) -> None:
+        for name in ("", *self._names):
+            self.health.set(name, status)
+
+    def stop(self, grace: float | None = None) -> None:
+        """NOT_SERVING first so balancers drain, then stop accepting and finish calls in flight."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.health.enter_graceful_shutdown()
+        self.server.stop(self.settings.grace_seconds if grace is None else grace).wait()
+        self.service.close()
+        log.info("stopped")
+
+    def wait(self) -> None:
+        self.server.wait_for_termination()
+
+
+def serve(service_type: type[ClearwayService[object]], settings: Settings) -> None:
+    """Run a service as this process until SIGTERM or SIGINT."""
+    configure_logging(service_type.name, settings.log_level)
+    telemetry = Telemetry(service_type.name, settings)
+    telemetry.install_globally()
+    host = ServiceHost(service_type(settings, telemetry), settings)
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal received, shutting down", extra={"signal": signum})
+        threading.Thread(target=host.stop, name="shutdown", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    host.start()
+    host.wait()
+    telemetry.shutdown()

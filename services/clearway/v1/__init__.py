@@ -1,0 +1,1 @@
+"""Generated gRPC stubs of the clearway.v1 contracts."""

@@ -1,0 +1,63 @@
+"""Shared fixtures: a real gRPC server for any Clearway service on an ephemeral loopback port."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from clearway.runtime.server import ClearwayService, ServiceHost
+from clearway.runtime.settings import Settings
+from clearway.runtime.telemetry import Telemetry
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real reference data; tests that need it skip with the reason when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"reference data not found at {SHARED_DATA} (clone ../shared beside the repo)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for in-process servers: loopback, the repo's rule packs, a private state dir."""
+    state = tmp_path_factory.mktemp("state")
+    return dataclasses.replace(
+        Settings.from_env({}),
+        rules_dir=REPO_ROOT / "rules",
+        state_dir=state,
+        database_url=f"sqlite:///{state / 'clearway.db'}",
+        grace_seconds=0.5,
+        max_workers=8,
+    )
+
+
+ServiceStarter = Callable[..., tuple[ServiceHost, grpc.Channel]]
+
+
+@pytest.fixture
+def start_service(base_settings: Settings) -> Iterator[ServiceStarter]:
+    """Start a service on port 0 and return its host and a channel to it; stopped after the test."""
+    started: list[tuple[ServiceHost, grpc.Channel]] = []
+
+    def start(
+        service_type: type[ClearwayService[object]], **overrides: object
+    ) -> tuple[ServiceHost, grpc.Channel]:
+        settings = dataclasses.replace(base_settings, **overrides)  # type: ignore[arg-type]
+        telemetry = Telemetry(service_type.name, settings)
+        host = ServiceHost(service_type(settings, telemetry), settings, port=0)
+        port = host.start()
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        started.append((host, channel))
+        return host, channel
+
+    yield start
+    for host, channel in started:
+        channel.close()
+        host.stop(grace=0)
