@@ -104,6 +104,11 @@ class FieldViolations:
     def __init__(self) -> None:
         self._items: list[FieldViolation] = []
 
+    @staticmethod
+    def single(field: str, description: str) -> tuple[FieldViolation, ...]:
+        """The violations of a request with exactly one bad field."""
+        return (FieldViolation(field, description),)
+
     def add(self, field: str, description: str) -> None:
         self._items.append(FieldViolation(field, description))
 

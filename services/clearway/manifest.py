@@ -1,0 +1,41 @@
+"""Reading bulk manifests: JSON Lines, one declaration per line in the proto JSON mapping."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from google.protobuf import json_format
+
+from clearway.v1 import common_pb2
+
+
+@dataclass(frozen=True)
+class ManifestLine:
+    """One line of a manifest: a declaration, or why the line could not be read."""
+
+    line_number: int
+    declaration: common_pb2.Declaration | None
+    problem: str = ""
+
+
+def read_manifest(path: Path) -> Iterator[ManifestLine]:
+    """Yield each non-blank line as a Declaration, lazily, so a huge manifest streams."""
+    with path.open(encoding="utf-8") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                document = json.loads(raw)
+                declaration = json_format.ParseDict(document, common_pb2.Declaration())
+            except (json.JSONDecodeError, json_format.ParseError) as error:
+                yield ManifestLine(number, None, f"line {number}: {error}")
+                continue
+            yield ManifestLine(number, declaration)
+
+
+def count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for raw in handle if raw.strip())

@@ -1,0 +1,1 @@
+"""The clearance orchestrator: one stored decision per declaration from four services' answers."""

@@ -1,0 +1,37 @@
+"""The clearance decision: the services' answers as flat facts, judged by rules/clearance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from clearway.rules import Evaluation, RulesEngine
+
+CHANNEL_NAMES = {0: "green", 1: "green", 2: "yellow", 3: "red", 4: "block"}
+
+
+@dataclass(frozen=True)
+class DecisionFacts:
+    """What the clearance pack decides on; flat, so the engine can match it."""
+
+    destination_country: str
+    pending_checks: bool
+    risk_channel: str
+    due_at_import: Decimal
+    incoterm: str
+
+    def as_facts(self) -> dict[str, object]:
+        return {
+            "pending_checks": self.pending_checks,
+            "risk_channel": self.risk_channel,
+            "due_at_import": self.due_at_import,
+            "incoterm": self.incoterm or "DAP",
+        }
+
+
+def decide(engine: RulesEngine, facts: list[tuple[date, DecisionFacts]]) -> list[Evaluation]:
+    """Evaluate the clearance pack for a chunk of declarations in one engine call."""
+    return engine.evaluate_many(
+        "clearance", [(f.destination_country, on, f.as_facts()) for on, f in facts]
+    )

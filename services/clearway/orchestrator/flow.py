@@ -1,0 +1,512 @@
+"""The clearance flow for a chunk of declarations: validate → classify → origin → valuation ∥ risk
+→ decide → store → answer.
+
+Each service is called ONCE per chunk with a batch, because per-message cost, not
+domain work, bounds a five-hop suite (DESIGN.md, performance notes). A service
+that fails or is late makes the affected parcels HOLD_PENDING_CHECKS: never
+released unchecked; resubmitting them later re-evaluates them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from clearway.declarations.codec import DeclarationReader, money_from_proto
+from clearway.declarations.model import Declaration
+from clearway.orchestrator.clients import ServiceClients
+from clearway.orchestrator.decision import CHANNEL_NAMES, DecisionFacts, decide
+from clearway.rules import RulesEngine
+from clearway.runtime.errors import (
+    AlreadyExists,
+    ClearwayError,
+    FieldViolation,
+    InvalidArgument,
+    status_of,
+)
+from clearway.store.base import DecisionRecord, DecisionStore, StoredDecision, payload_digest
+from clearway.v1 import (
+    classification_pb2,
+    clearance_pb2,
+    common_pb2,
+    origin_pb2,
+    risk_pb2,
+    valuation_pb2,
+)
+
+log = logging.getLogger(__name__)
+
+PENDING = "HOLD_PENDING_CHECKS"
+_REQUEST_INDEX = re.compile(r"^requests\[(\d+)\]\.(.+)$")
+
+
+@dataclass
+class ClearanceResult:
+    """The answer for one declaration of a chunk: a decision, or the error that rejected it."""
+
+    declaration_id: str
+    decision: clearance_pb2.Decision | None = None
+    replayed: bool = False
+    error: ClearwayError | None = None
+
+
+@dataclass
+class _Work:
+    """One declaration on its way through the flow."""
+
+    index: int
+    proto: common_pb2.Declaration
+    model: Declaration
+    payload: bytes
+    items: list[common_pb2.ItemTariffContext] = field(default_factory=list)
+    reasons: list[clearance_pb2.DecisionReason] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)
+    answers: dict[str, Any] = field(default_factory=dict)
+    revisions: dict[str, str] = field(default_factory=dict)
+    valuation: valuation_pb2.CalculateChargesResponse | None = None
+    risk: risk_pb2.AssessRiskResponse | None = None
+    decision: clearance_pb2.Decision | None = None
+
+
+class ClearanceFlow:
+    def __init__(
+        self,
+        clients: ServiceClients,
+        store: DecisionStore,
+        engine: RulesEngine,
+        call_timeout: float,
+    ) -> None:
+        self.clients = clients
+        self.store = store
+        self.engine = engine
+        self.call_timeout = call_timeout
+
+    def _deadline(self, batch_size: int) -> float:
+        """Per-call deadline: the configured timeout plus a little per parcel of the batch."""
+        return self.call_timeout + 0.005 * batch_size
+
+    def clear(
+        self, partner_id: str, declarations: Sequence[common_pb2.Declaration]
+    ) -> list[ClearanceResult]:
+        """Decide and store every declaration of the chunk; one result each, in order."""
+        results: list[ClearanceResult | None] = [None] * len(declarations)
+        candidates: list[_Work] = []
+        for index, proto in enumerate(declarations):
+            reader = DeclarationReader()
+            model = reader.declaration(proto)
+            if model is None:
+                results[index] = ClearanceResult(
+                    proto.declaration_id,
+                    error=reader.violations.error("the declaration has invalid fields"),
+                )
+                continue
+            payload = proto.SerializeToString(deterministic=True)
+            candidates.append(_Work(index, proto, model, payload))
+
+        work = self._idempotency(partner_id, candidates, results)
+        if work:
+            for item, error in self._evaluate(work):
+                results[item.index] = ClearanceResult(item.model.declaration_id, error=error)
+            decided = [w for w in work if results[w.index] is None]
+            records = [self._record(partner_id, w) for w in decided]
+            for w, record, stored in zip(
+                decided, records, self.store.save_many(records), strict=True
+            ):
+                results[w.index] = ClearanceResult(
+                    w.model.declaration_id,
+                    decision=clearance_pb2.Decision.FromString(stored.decision),
+                    replayed=stored.decision != record.decision,
+                )
+        return [r for r in results if r is not None]
+
+    def _idempotency(
+        self,
+        partner_id: str,
+        candidates: list[_Work],
+        results: list[ClearanceResult | None],
+    ) -> list[_Work]:
+        """Answer replays and conflicts from the store; return what still needs a decision."""
+        stored = self.store.get_many(partner_id, [w.model.declaration_id for w in candidates])
+        seen: dict[str, _Work] = {}
+        work: list[_Work] = []
+        for w in candidates:
+            declaration_id = w.model.declaration_id
+            previous = stored.get(declaration_id)
+            earlier = seen.get(declaration_id)
+            if earlier is not None and earlier.payload != w.payload:
+                results[w.index] = ClearanceResult(
+                    declaration_id, error=_conflict(earlier.proto, w.proto, declaration_id)
+                )
+            elif previous is not None and previous.payload_sha256 != payload_digest(w.payload):
+                original = common_pb2.Declaration.FromString(previous.payload)
+                results[w.index] = ClearanceResult(
+                    declaration_id, error=_conflict(original, w.proto, declaration_id)
+                )
+            elif previous is not None and previous.outcome != PENDING:
+                results[w.index] = _replay(previous)
+            elif earlier is not None:
+                work.append(w)
+            else:
+                seen[declaration_id] = w
+                work.append(w)
+        return work
+
+    def _evaluate(self, work: list[_Work]) -> list[tuple[_Work, ClearwayError]]:
+        rejected = self._classify(work)
+        rejected_ids = {id(w) for w, _ in rejected}
+        live = [w for w in work if id(w) not in rejected_ids]
+        if live:
+            self._decide_origin(live)
+            self._value_and_assess(live)
+            self._decide(live)
+        return rejected
+
+    def _classify(self, work: list[_Work]) -> list[tuple[_Work, ClearwayError]]:
+        """Classify every item of the chunk in one call; reject declarations with unknown codes."""
+        rejected: list[tuple[_Work, ClearwayError]] = []
+        remaining = list(work)
+        for _attempt in range(2):
+            positions = [(w, item) for w in remaining for item in w.proto.items]
+            request = classification_pb2.ClassifyBatchRequest(
+                requests=[
+                    classification_pb2.ClassifyRequest(
+                        description=item.description,
+                        category_path=item.category_path,
+                        material=item.material,
+                        brand=item.brand,
+                        declared_hs_code=item.declared_hs_code,
+                        destination_country=w.model.destination_country,
+                    )
+                    for w, item in positions
+                ]
+            )
+            try:
+                response = self.clients.classification.ClassifyBatch(
+                    request, timeout=self._deadline(len(positions))
+                )
+            except grpc.RpcError as error:
+                if error.code() != grpc.StatusCode.INVALID_ARGUMENT:
+                    _mark_unavailable(remaining, "classification", error)
+                    return rejected
+                bad = _reject_declared_codes(error, positions)
+                if not bad:
+                    _mark_unavailable(remaining, "classification", error)
+                    return rejected
+                rejected.extend(bad)
+                bad_ids = {id(b) for b, _ in bad}
+                remaining = [w for w in remaining if id(w) not in bad_ids]
+                continue
+            for (w, item), answer in zip(positions, response.responses, strict=True):
+                _record_classification(w, item, answer)
+            return rejected
+        return rejected
+
+    def _decide_origin(self, work: list[_Work]) -> None:
+        claims = [
+            w
+            for w in work
+            if w.proto.HasField("origin_claim")
+            and any(i.preference_claimed for i in w.proto.items)
+            and not w.unavailable
+        ]
+        if not claims:
+            return
+        request = origin_pb2.DecidePreferenceBatchRequest(
+            requests=[
+                origin_pb2.DecidePreferenceRequest(declaration=w.proto, items=w.items)
+                for w in claims
+            ]
+        )
+        try:
+            response = self.clients.origin.DecidePreferenceBatch(
+                request, timeout=self._deadline(len(claims))
+            )
+        except grpc.RpcError as error:
+            _mark_unavailable(claims, "origin", error)
+            return
+        for w, answer in zip(claims, response.responses, strict=True):
+            w.answers["origin"] = _as_json(answer)
+            w.revisions["origin"] = answer.rules_revision
+            granted = {p.line_number: p.agreement for p in answer.items if p.granted}
+            for context in w.items:
+                context.preference_agreement = granted.get(context.line_number, "")
+            for preference in answer.items:
+                if not preference.granted:
+                    w.reasons.append(
+                        clearance_pb2.DecisionReason(
+                            source="origin",
+                            code="PREFERENCE_REFUSED",
+                            text="; ".join(f.text for f in preference.findings if not f.passed)
+                            or f"preference under {preference.agreement} refused",
+                            line_number=preference.line_number,
+                        )
+                    )
+
+    def _value_and_assess(self, work: list[_Work]) -> None:
+        """Valuation and risk in parallel: both only need the classified items."""
+        ready = [w for w in work if not w.unavailable]
+        if not ready:
+            return
+        deadline = self._deadline(len(ready))
+        valuation_call = self.clients.valuation.CalculateChargesBatch.future(
+            valuation_pb2.CalculateChargesBatchRequest(
+                requests=[
+                    valuation_pb2.CalculateChargesRequest(declaration=w.proto, items=w.items)
+                    for w in ready
+                ]
+            ),
+            timeout=deadline,
+        )
+        risk_call = self.clients.risk.AssessRiskBatch.future(
+            risk_pb2.AssessRiskBatchRequest(
+                requests=[
+                    risk_pb2.AssessRiskRequest(declaration=w.proto, items=w.items) for w in ready
+                ]
+            ),
+            timeout=deadline,
+        )
+        try:
+            valuations = valuation_call.result()
+        except grpc.RpcError as error:
+            _mark_unavailable(ready, "valuation", error)
+        else:
+            for w, answer in zip(ready, valuations.responses, strict=True):
+                w.valuation = answer
+                w.answers["valuation"] = _as_json(answer)
+                w.revisions["valuation"] = answer.rules_revision
+        try:
+            risks = risk_call.result()
+        except grpc.RpcError as error:
+            _mark_unavailable(ready, "risk", error)
+        else:
+            for w, answer in zip(ready, risks.responses, strict=True):
+                w.risk = answer
+                w.answers["risk"] = _as_json(answer)
+                w.revisions["risk"] = answer.rules_revision
+                w.reasons.extend(
+                    clearance_pb2.DecisionReason(
+                        source="risk",
+                        code=reason.code,
+                        text=reason.text,
+                        rule_id=reason.rule_id,
+                        line_number=reason.line_number,
+                    )
+                    for reason in answer.reasons
+                )
+
+    def _decide(self, work: list[_Work]) -> None:
+        facts = []
+        for w in work:
+            due = (
+                money_from_proto(w.valuation.total_due_at_import)
+                if w.valuation is not None
+                else Decimal(0)
+            )
+            channel = CHANNEL_NAMES[w.risk.channel] if w.risk is not None else "green"
+            facts.append(
+                (
+                    w.model.declaration_date,
+                    DecisionFacts(
+                        destination_country=w.model.destination_country,
+                        pending_checks=bool(w.unavailable),
+                        risk_channel=channel,
+                        due_at_import=due,
+                        incoterm=w.model.incoterm,
+                    ),
+                )
+            )
+        for w, evaluation in zip(work, decide(self.engine, facts), strict=True):
+            w.revisions["clearance"] = evaluation.revision
+            w.answers["clearance"] = {"fired": [r.rule_id for r in evaluation.fired]}
+            w.reasons.extend(
+                clearance_pb2.DecisionReason(
+                    source="clearance", code=rule.rule_id, text=rule.text, rule_id=rule.rule_id
+                )
+                for rule in evaluation.fired
+            )
+            decision = clearance_pb2.Decision(
+                declaration_id=w.model.declaration_id,
+                outcome=clearance_pb2.Outcome.Value(
+                    "OUTCOME_" + str(evaluation.values.get("outcome", PENDING))
+                ),
+                reasons=w.reasons,
+                payer=str(evaluation.values.get("payer", "none")),
+                items=w.items,
+                rules_revisions=w.revisions,
+                rules_revision=evaluation.revision,
+                explanation=common_pb2.Explanation(
+                    fired_rules=[
+                        common_pb2.FiredRule(rule_id=r.rule_id, pack_id=r.pack_id, text=r.text)
+                        for r in evaluation.fired
+                    ],
+                    notes=w.notes,
+                ),
+            )
+            decision.decided_at.FromDatetime(datetime.now(UTC))
+            if w.valuation is not None:
+                decision.regime = w.valuation.regime
+                decision.charges.extend(w.valuation.charges)
+                decision.total_due_at_import.CopyFrom(w.valuation.total_due_at_import)
+                decision.total_collected_at_sale.CopyFrom(w.valuation.total_collected_at_sale)
+            if w.risk is not None:
+                decision.risk_channel = w.risk.channel
+                decision.risk_score = w.risk.score
+                decision.required_documents.extend(w.risk.required_documents)
+            w.decision = decision
+
+    def _record(self, partner_id: str, w: _Work) -> DecisionRecord:
+        decision = w.decision
+        if decision is None:
+            raise RuntimeError(f"{w.model.declaration_id} reached the store undecided")
+        return DecisionRecord(
+            partner_id=partner_id,
+            declaration_id=w.model.declaration_id,
+            payload=w.payload,
+            destination_country=w.model.destination_country,
+            declaration_date=w.model.declaration_date.isoformat(),
+            outcome=clearance_pb2.Outcome.Name(decision.outcome).removeprefix("OUTCOME_"),
+            decided_at=decision.decided_at.ToDatetime(tzinfo=UTC),
+            decision=decision.SerializeToString(deterministic=True),
+            service_answers=w.answers,
+            rules_revisions=dict(w.revisions),
+        )
+
+
+def _as_json(message: Message) -> dict[str, Any]:
+    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+
+
+def _replay(stored: StoredDecision) -> ClearanceResult:
+    return ClearanceResult(
+        stored.declaration_id,
+        decision=clearance_pb2.Decision.FromString(stored.decision),
+        replayed=True,
+    )
+
+
+def _mark_unavailable(work: Sequence[_Work], service: str, error: grpc.RpcError) -> None:
+    """Hold the affected parcels with the reason; the stream goes on."""
+    log.warning(
+        "service call failed; parcels held",
+        extra={"target_service": service, "code": error.code().name, "parcels": len(work)},
+    )
+    for w in work:
+        w.unavailable.append(service)
+        w.reasons.append(
+            clearance_pb2.DecisionReason(
+                source=service,
+                code="SERVICE_UNAVAILABLE",
+                text=f"{service} did not answer ({error.code().name}); held until it does",
+            )
+        )
+
+
+def _record_classification(
+    w: _Work, item: common_pb2.DeclarationItem, answer: classification_pb2.ClassifyResponse
+) -> None:
+    line = item.line_number or len(w.items) + 1
+    declared = item.declared_hs_code.replace(".", "").replace(" ", "")
+    check = answer.declared_code_check
+    if declared and check.plausible:
+        hs_code = declared[:6]
+        national = declared if len(declared) > 6 else answer.national_tariff_code
+    else:
+        hs_code = answer.best.hs_code
+        national = answer.national_tariff_code
+        if declared:
+            w.reasons.append(
+                clearance_pb2.DecisionReason(
+                    source="classification",
+                    code="DECLARED_CODE_MISMATCH",
+                    text=f"declared {declared} does not fit the description; "
+                    f"classified as {hs_code} ({answer.best.confidence:.0%})",
+                    line_number=line,
+                )
+            )
+    w.items.append(
+        common_pb2.ItemTariffContext(
+            line_number=line, hs_code=hs_code, national_tariff_code=national
+        )
+    )
+    w.notes.append(
+        f"item {line}: HS {hs_code} ({answer.best.description[:60]}), "
+        f"confidence {answer.best.confidence:.2f}"
+    )
+    w.revisions["classification"] = answer.rules_revision
+    w.answers.setdefault("classification", []).append(_as_json(answer))
+
+
+def _reject_declared_codes(
+    error: grpc.RpcError, positions: list[tuple[_Work, common_pb2.DeclarationItem]]
+) -> list[tuple[_Work, ClearwayError]]:
+    """Map the batch's field violations back to the declarations and items they belong to."""
+    _info, violations = status_of(error)
+    by_work: dict[int, list[FieldViolation]] = {}
+    owners: dict[int, _Work] = {}
+    for violation in violations:
+        match = _REQUEST_INDEX.match(violation.field)
+        if match is None or int(match.group(1)) >= len(positions):
+            continue
+        w, item = positions[int(match.group(1))]
+        item_index = list(w.proto.items).index(item)
+        field_name = match.group(2)
+        by_work.setdefault(id(w), []).append(
+            FieldViolation(f"declaration.items[{item_index}].{field_name}", violation.description)
+        )
+        owners[id(w)] = w
+    return [
+        (
+            owners[key],
+            InvalidArgument(
+                "the declaration has an item the classification service rejects: "
+                + ", ".join(v.field for v in found),
+                reason="HS_CODE_UNKNOWN",
+                violations=tuple(found),
+            ),
+        )
+        for key, found in by_work.items()
+    ]
+
+
+def _conflict(
+    original: common_pb2.Declaration, resubmitted: common_pb2.Declaration, declaration_id: str
+) -> AlreadyExists:
+    """ALREADY_EXISTS naming the fields that differ from what was first submitted."""
+    differences = _differences(original, resubmitted, "declaration")
+    return AlreadyExists(
+        f"declaration {declaration_id} was already submitted with different content: "
+        + ", ".join(differences[:10]),
+        reason="DECLARATION_ID_REUSED",
+        metadata={"declaration_id": declaration_id, "differences": ",".join(differences[:50])},
+    )
+
+
+def _differences(a: Message, b: Message, path: str) -> list[str]:
+    """Paths of the fields whose values differ, descending into messages and repeated messages."""
+    found: list[str] = []
+    names = {f.name for f, _ in a.ListFields()} | {f.name for f, _ in b.ListFields()}
+    for name in sorted(names):
+        descriptor = a.DESCRIPTOR.fields_by_name[name]
+        left, right = getattr(a, name), getattr(b, name)
+        if left == right:
+            continue
+        is_message = descriptor.message_type is not None
+        if descriptor.label == descriptor.LABEL_REPEATED and is_message and len(left) == len(right):
+            for index, (x, y) in enumerate(zip(left, right, strict=True)):
+                if x != y:
+                    found.extend(_differences(x, y, f"{path}.{name}[{index}]"))
+        elif is_message and descriptor.label != descriptor.LABEL_REPEATED:
+            found.extend(_differences(left, right, f"{path}.{name}"))
+        else:
+            found.append(f"{path}.{name}")
+    return found

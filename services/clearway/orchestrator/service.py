@@ -1,0 +1,153 @@
+"""ClearanceService: what partners call. Thin: proto in, ClearanceFlow, proto out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC
+
+import grpc
+
+from clearway.orchestrator.clients import ServiceClients
+from clearway.orchestrator.flow import ClearanceFlow, ClearanceResult
+from clearway.rules import RulesEngine
+from clearway.runtime.errors import FieldViolations, InvalidArgument, NotFound
+from clearway.runtime.server import ClearwayService
+from clearway.store import open_store
+from clearway.store.base import decode_page_token
+from clearway.v1 import clearance_pb2, clearance_pb2_grpc, common_pb2
+
+PARTNER_HEADER = "x-clearway-partner"
+DEFAULT_PARTNER = "default"
+MAX_CHUNK = 1000
+
+
+def partner_of(context: grpc.ServicerContext) -> str:
+    """The calling partner; every stored declaration and every query is scoped to it."""
+    for key, value in context.invocation_metadata():
+        if key == PARTNER_HEADER and value:
+            return str(value)
+    return DEFAULT_PARTNER
+
+
+class ClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
+    def __init__(self, service: OrchestratorService) -> None:
+        self.service = service
+
+    def SubmitDeclaration(
+        self, request: clearance_pb2.SubmitDeclarationRequest, context: grpc.ServicerContext
+    ) -> clearance_pb2.SubmitDeclarationResponse:
+        (result,) = self.service.domain.clear(partner_of(context), [request.declaration])
+        if result.error is not None:
+            raise result.error
+        return clearance_pb2.SubmitDeclarationResponse(
+            decision=result.decision, replayed=result.replayed
+        )
+
+    def SubmitManifest(
+        self,
+        request_iterator: Iterator[clearance_pb2.SubmitManifestRequest],
+        context: grpc.ServicerContext,
+    ) -> Iterator[clearance_pb2.SubmitManifestResponse]:
+        """One chunk in, its results out: the partner's stream is read only as fast as we answer."""
+        partner = partner_of(context)
+        flow = self.service.domain
+        for chunk in request_iterator:
+            if len(chunk.declarations) > MAX_CHUNK:
+                raise InvalidArgument(
+                    f"a chunk holds at most {MAX_CHUNK} declarations",
+                    violations=FieldViolations.single(
+                        "declarations", f"at most {MAX_CHUNK} per message"
+                    ),
+                )
+            yield clearance_pb2.SubmitManifestResponse(
+                results=[_manifest_result(r) for r in flow.clear(partner, chunk.declarations)]
+            )
+
+    def GetDecision(
+        self, request: clearance_pb2.GetDecisionRequest, context: grpc.ServicerContext
+    ) -> clearance_pb2.GetDecisionResponse:
+        if not request.declaration_id:
+            raise InvalidArgument(
+                "declaration_id is required",
+                violations=FieldViolations.single("declaration_id", "is required"),
+            )
+        stored = self.service.domain.store.get(partner_of(context), request.declaration_id)
+        if stored is None:
+            raise NotFound(
+                f"no declaration {request.declaration_id} for this partner",
+                reason="DECLARATION_NOT_FOUND",
+                metadata={"declaration_id": request.declaration_id},
+            )
+        return clearance_pb2.GetDecisionResponse(
+            decision=clearance_pb2.Decision.FromString(stored.decision),
+            declaration=common_pb2.Declaration.FromString(stored.payload),
+        )
+
+    def ListDecisions(
+        self, request: clearance_pb2.ListDecisionsRequest, context: grpc.ServicerContext
+    ) -> clearance_pb2.ListDecisionsResponse:
+        violations = FieldViolations()
+        if not 0 <= request.page_size <= 1000:
+            violations.add("page_size", "must be between 0 and 1000")
+        if request.page_token:
+            try:
+                decode_page_token(request.page_token)
+            except ValueError as error:
+                violations.add("page_token", str(error))
+        if any(o == clearance_pb2.OUTCOME_UNSPECIFIED for o in request.outcomes):
+            violations.add("outcomes", "OUTCOME_UNSPECIFIED is not an outcome to filter on")
+        violations.raise_if_any()
+        page = self.service.domain.store.list(
+            partner_of(context),
+            decided_after=request.decided_after.ToDatetime(tzinfo=UTC)
+            if request.HasField("decided_after")
+            else None,
+            decided_before=request.decided_before.ToDatetime(tzinfo=UTC)
+            if request.HasField("decided_before")
+            else None,
+            outcomes=[
+                clearance_pb2.Outcome.Name(o).removeprefix("OUTCOME_") for o in request.outcomes
+            ],
+            page_size=request.page_size or 100,
+            page_token=request.page_token,
+        )
+        return clearance_pb2.ListDecisionsResponse(
+            decisions=[clearance_pb2.Decision.FromString(d.decision) for d in page.decisions],
+            next_page_token=page.next_token,
+        )
+
+
+def _manifest_result(result: ClearanceResult) -> clearance_pb2.ManifestResult:
+    if result.error is not None:
+        return clearance_pb2.ManifestResult(
+            declaration_id=result.declaration_id, error=result.error.to_status()
+        )
+    return clearance_pb2.ManifestResult(
+        declaration_id=result.declaration_id, decision=result.decision, replayed=result.replayed
+    )
+
+
+class OrchestratorService(ClearwayService[ClearanceFlow]):
+    """The clearance orchestrator process: clients to the four services, the store, the pack."""
+
+    name = "clearance"
+
+    def register(self, server: grpc.Server) -> tuple[str, ...]:
+        clearance_pb2_grpc.add_ClearanceServiceServicer_to_server(ClearanceServicer(self), server)
+        return (clearance_pb2.DESCRIPTOR.services_by_name["ClearanceService"].full_name,)
+
+    def build_domain(self) -> ClearanceFlow:
+        return ClearanceFlow(
+            clients=ServiceClients.connect(self.settings, self.telemetry),
+            store=open_store(self.settings.database_url),
+            engine=RulesEngine(
+                self.settings.rules_dir, reload_interval=self.settings.rules_reload_seconds
+            ),
+            call_timeout=self.settings.call_timeout_seconds,
+        )
+
+    def close(self) -> None:
+        if self._domain is not None:
+            self._domain.clients.close()
+            self._domain.store.close()
+            self._domain.engine.close()
