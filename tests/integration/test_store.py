@@ -13,8 +13,14 @@ from clearway.store.base import DecisionRecord
 T0 = datetime(2026, 9, 15, 12, 0, tzinfo=UTC)
 
 
-def record(declaration_id: str, outcome: str = "RELEASE", *, payload: bytes = b"p",
-           at: datetime = T0, partner: str = "p1") -> DecisionRecord:
+def record(
+    declaration_id: str,
+    outcome: str = "RELEASE",
+    *,
+    payload: bytes = b"p",
+    at: datetime = T0,
+    partner: str = "p1",
+) -> DecisionRecord:
     return DecisionRecord(
         partner_id=partner,
         declaration_id=declaration_id,
@@ -72,22 +78,36 @@ def test_a_chunk_is_one_transaction(store: DecisionStore) -> None:
 def test_list_pages_by_time_and_outcome(store: DecisionStore) -> None:
     store.save_many(
         [
-            record(f"L{i:02d}", "INSPECT" if i % 3 == 0 else "RELEASE", at=T0 + timedelta(seconds=i))
+            record(
+                f"L{i:02d}", "INSPECT" if i % 3 == 0 else "RELEASE", at=T0 + timedelta(seconds=i)
+            )
             for i in range(10)
         ]
     )
     seen: list[str] = []
     token = ""
     while True:
-        page = store.list("p1", decided_after=None, decided_before=None, outcomes=[],
-                          page_size=4, page_token=token)
+        page = store.list(
+            "p1",
+            decided_after=None,
+            decided_before=None,
+            outcomes=[],
+            page_size=4,
+            page_token=token,
+        )
         seen.extend(d.declaration_id for d in page.decisions)
         token = page.next_token
         if not token:
             break
     assert seen == [f"L{i:02d}" for i in range(10)]
-    inspected = store.list("p1", decided_after=T0 + timedelta(seconds=1), decided_before=None,
-                           outcomes=["INSPECT"], page_size=100, page_token="")
+    inspected = store.list(
+        "p1",
+        decided_after=T0 + timedelta(seconds=1),
+        decided_before=None,
+        outcomes=["INSPECT"],
+        page_size=100,
+        page_token="",
+    )
     assert [d.declaration_id for d in inspected.decisions] == ["L03", "L06", "L09"]
 
 
