@@ -43,15 +43,15 @@ ServiceStarter = Callable[..., tuple[ServiceHost, grpc.Channel]]
 
 @pytest.fixture
 def start_service(base_settings: Settings) -> Iterator[ServiceStarter]:
-    """Start a service on port 0 and return its host and a channel to it; stopped after the test."""
+    """Start a service (on an ephemeral port unless given) and return its host and a channel."""
     started: list[tuple[ServiceHost, grpc.Channel]] = []
 
     def start(
-        service_type: type[ClearwayService[object]], **overrides: object
+        service_type: type[ClearwayService[object]], port: int = 0, **overrides: object
     ) -> tuple[ServiceHost, grpc.Channel]:
         settings = dataclasses.replace(base_settings, **overrides)  # type: ignore[arg-type]
         telemetry = Telemetry(service_type.name, settings)
-        host = ServiceHost(service_type(settings, telemetry), settings, port=0)
+        host = ServiceHost(service_type(settings, telemetry), settings, port=port)
         port = host.start()
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         started.append((host, channel))

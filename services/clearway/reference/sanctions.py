@@ -270,8 +270,17 @@ def load_un(path: Path) -> LoadedList:
 
 
 _DPL_COLUMNS = (
-    "Name", "Street_Address", "City", "State", "Country", "Postal_Code",
-    "Effective_Date", "Expiration_Date", "Standard_Order", "Last_Update", "Action",
+    "Name",
+    "Street_Address",
+    "City",
+    "State",
+    "Country",
+    "Postal_Code",
+    "Effective_Date",
+    "Expiration_Date",
+    "Standard_Order",
+    "Last_Update",
+    "Action",
     "FR_Citation",
 )
 _DPL_ADDRESS = ("Street_Address", "City", "State", "Postal_Code", "Country")

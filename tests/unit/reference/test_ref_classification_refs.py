@@ -23,7 +23,10 @@ def test_real_search_references(real_dir: Path, real_hs: Nomenclature) -> None:
     assert len(references) == 4006
     first = references[0]
     assert (first.text, first.code, first.hs6, first.source) == (
-        "abalone", "0307810000", "030781", SEARCH_SOURCE,
+        "abalone",
+        "0307810000",
+        "030781",
+        SEARCH_SOURCE,
     )
     known = sum(1 for r in references if real_hs.exists(r.hs6))
     assert known / len(references) > 0.9

@@ -37,7 +37,10 @@ def test_real_known_entries_and_hierarchy(real_hs: Nomenclature) -> None:
     assert real_hs.section_name("XI") == "Textiles and textile articles"
     assert real_hs.section_name("XXII") is None
     assert [e.code for e in real_hs.children("0902")] == [
-        "090210", "090220", "090230", "090240",
+        "090210",
+        "090220",
+        "090230",
+        "090240",
     ]
 
 

@@ -60,8 +60,12 @@ def test_missing_files(data: Path) -> None:
     raises_at(lambda: load_nomenclature(data), HS, None, "file not found")
     (data / SDN).unlink()
     raises_at(lambda: load_sanctions(data), Path("sanctions/ofac_sdn_*.csv"), None, "not found")
-    raises_at(lambda: load_worked_lines(data), Path("uk_duty_calculator_worked_lines.csv"), None,
-              "file not found")
+    raises_at(
+        lambda: load_worked_lines(data),
+        Path("uk_duty_calculator_worked_lines.csv"),
+        None,
+        "file not found",
+    )
 
 
 def test_hs_bad_level_and_header(data: Path) -> None:
@@ -137,8 +141,11 @@ def test_un_malformed_xml_and_dtd(data: Path) -> None:
     path.write_text(text.replace("</FIRST_NAME>", "</FIRST>", 1), encoding="utf-8")
     raises_at(lambda: load_sanctions(data), UN_XML, 8, "malformed XML")
     path.write_text(
-        text.replace("<CONSOLIDATED_LIST", '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-                     "\n<CONSOLIDATED_LIST", 1),
+        text.replace(
+            "<CONSOLIDATED_LIST",
+            '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<CONSOLIDATED_LIST',
+            1,
+        ),
         encoding="utf-8",
     )
     raises_at(lambda: load_sanctions(data), UN_XML, None, "DTDs")

@@ -17,12 +17,30 @@ from clearway.reference.origin_rules import (
 
 ALL_CLASSES = {
     "uk-eu-tca": {
-        "WO", "CTH", "CTSH", "CC", "MAXNOM", "MAXWEIGHT", "AH", "AH EXCEPT", "PROCESSING",
-        "PROCESSING_TEXTILE", "PRODUCTION FROM", "Insufficient processing",
+        "WO",
+        "CTH",
+        "CTSH",
+        "CC",
+        "MAXNOM",
+        "MAXWEIGHT",
+        "AH",
+        "AH EXCEPT",
+        "PROCESSING",
+        "PROCESSING_TEXTILE",
+        "PRODUCTION FROM",
+        "Insufficient processing",
     },
     "uk-japan-cepa": {
-        "WO", "CTH", "CTSH", "CC", "MAXNOM", "RVC", "PROCESSING", "PROCESSING_TEXTILE",
-        "PRODUCTION FROM", "Insufficient processing",
+        "WO",
+        "CTH",
+        "CTSH",
+        "CC",
+        "MAXNOM",
+        "RVC",
+        "PROCESSING",
+        "PROCESSING_TEXTILE",
+        "PRODUCTION FROM",
+        "Insufficient processing",
     },
     "non-preferential": {"WO", "CTH", "CTHS", "CTSH", "CTSHS", "CC", "MAXNOM", "PRODUCTION FROM"},
 }
@@ -45,9 +63,10 @@ def test_unknown_agreement(starter_dir: Path) -> None:
 @pytest.mark.parametrize("agreement", sorted(AGREEMENT_FILES))
 def test_real_rule_sets_load_clean(real_dir: Path, agreement: str) -> None:
     rule_sets = load_psr(real_dir, agreement)
-    assert len(rule_sets) == {"uk-eu-tca": 347, "uk-japan-cepa": 435, "non-preferential": 548}[
-        agreement
-    ]
+    assert (
+        len(rule_sets)
+        == {"uk-eu-tca": 347, "uk-japan-cepa": 435, "non-preferential": 548}[agreement]
+    )
     assert all(rs.valid and len(rs.min_code) == 10 for rs in rule_sets)
     texts = [rule.text for rs in rule_sets for rule in rs.rules]
     assert not [t for t in texts if "<abbr" in t or "](" in t or "&nbsp;" in t or "**" in t]

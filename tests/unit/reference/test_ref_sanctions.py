@@ -113,9 +113,10 @@ def test_reorder_last_first() -> None:
 
 
 def test_starter_lists(starter_sanctions: SanctionsLists) -> None:
-    counts = {list_id: len(starter_sanctions.by_list(list_id)) for list_id in (
-        OFAC_SDN, OFAC_CONS, UN, BIS_DPL
-    )}
+    counts = {
+        list_id: len(starter_sanctions.by_list(list_id))
+        for list_id in (OFAC_SDN, OFAC_CONS, UN, BIS_DPL)
+    }
     assert counts == {OFAC_SDN: 10, OFAC_CONS: 2, UN: 3, BIS_DPL: 3}
     person = starter_sanctions.get(OFAC_SDN, "90001")
     assert person is not None and person.party_type == "individual"

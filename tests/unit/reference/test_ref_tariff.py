@@ -168,9 +168,7 @@ def test_real_known_lines(real_tariff: Tariff) -> None:
     assert horses.eu_cet.ad_valorem_percent == Decimal("11.5")
     assert horses.uk_global.ad_valorem_percent == Decimal("10.0")
     assert horses.change == "Simplified" and not horses.trade_remedy
-    compound = [
-        line for line in real_tariff if line.uk_global.text == "10.00% + 77.00 GBP/100kg"
-    ]
+    compound = [line for line in real_tariff if line.uk_global.text == "10.00% + 77.00 GBP/100kg"]
     assert compound and compound[0].uk_global.specific[0].amount == Decimal("77.00")
     assert real_tariff.snapshot.startswith("uk-global-tariff-2021+eu-cet-2020@")
 
