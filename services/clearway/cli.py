@@ -31,7 +31,8 @@ STARTUP_SECONDS = 120.0
 
 def _service_class(name: str) -> type:
     module, _, attribute = SERVICE_CLASSES[name].partition(":")
-    return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]
+    service_type: type = getattr(importlib.import_module(module), attribute)
+    return service_type
 
 
 def command_serve(args: argparse.Namespace) -> int:

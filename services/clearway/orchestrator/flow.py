@@ -336,9 +336,7 @@ class ClearanceFlow:
             )
             decision = clearance_pb2.Decision(
                 declaration_id=w.model.declaration_id,
-                outcome=clearance_pb2.Outcome.Value(
-                    "OUTCOME_" + str(evaluation.values.get("outcome", PENDING))
-                ),
+                outcome="OUTCOME_" + str(evaluation.values.get("outcome", PENDING)),
                 reasons=w.reasons,
                 payer=str(evaluation.values.get("payer", "none")),
                 items=w.items,
@@ -501,11 +499,12 @@ def _differences(a: Message, b: Message, path: str) -> list[str]:
         if left == right:
             continue
         is_message = descriptor.message_type is not None
-        if descriptor.label == descriptor.LABEL_REPEATED and is_message and len(left) == len(right):
+        repeated = bool(descriptor.is_repeated)
+        if repeated and is_message and len(left) == len(right):
             for index, (x, y) in enumerate(zip(left, right, strict=True)):
                 if x != y:
                     found.extend(_differences(x, y, f"{path}.{name}[{index}]"))
-        elif is_message and descriptor.label != descriptor.LABEL_REPEATED:
+        elif is_message and not repeated:
             found.extend(_differences(left, right, f"{path}.{name}"))
         else:
             found.append(f"{path}.{name}")

@@ -1,0 +1,381 @@
+"""Compile the rules of a set of packs into one durable_rules ruleset (its JSON form), and
+encode facts into the message that ruleset matches.
+
+Facts reach durable_rules as typed properties, only those the rules read:
+
+    s_<fact>   the string value              (string eq/ne)
+    l_<fact>   floor(value * 10**6)          (numbers; see values.py for why two integers)
+    h_<fact>   ceil(value * 10**6)
+    b_<fact>   the boolean value
+    p_<fact>   1 when the fact is present    (present, ne)
+    t_<n>      1 when derived test n holds   (in, not_in, starts_with, matches)
+    cwfact     1 on every message            (the discriminator every rule requires, so no rule
+                                              can ever match durable's session-state object)
+
+Rule i of the program is the durable rule (and action) named r<i>; see SEEN for the one extra.
+
+The tests for `in`, `not_in`, `starts_with` and `matches` run in Python and reach the engine as
+t_<n> flags: durable_rules' own regex dialect is a small DFA subset with whole-string
+semantics, and a list inside `$or` becomes one match path per item, so an HS prefix list of 200
+would cost 200 paths per rule. Everything else (comparisons, equality, presence and the
+all/any/not structure) is matched by durable_rules.
+
+`not` is pushed down to the leaves (durable_rules has no negation of an expression), keeping the
+rule that a missing fact makes a comparison false: `not (x < 5)` is "x missing or x >= 5".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .errors import PackError
+from .model import (
+    AllOf,
+    AnyOf,
+    Condition,
+    FiredRule,
+    Flag,
+    Leaf,
+    Not,
+    Pack,
+    PackInfo,
+    Rule,
+    Scalar,
+)
+from .values import as_number, comparable_literal, fact_text, scaled_bounds
+
+DISCRIMINATOR = "cwfact"
+SEEN = "seen"
+"""A rule every fact matches. durable_rules 2.0.28 never initialises a session's action context
+(createStateNode leaves context.messages/stateFact as whatever the pool memory held) and frees
+it in delete_state: a session that ran no action can crash the process when deleted. Matching
+`seen` always runs one action, which sets and then clears that context. It also means
+MessageNotHandledException cannot occur: "no rule fired" is a session where only `seen` did."""
+MAX_ALTERNATIVES = 64
+"""A rule's condition, in disjunctive normal form, becomes this many durable match paths."""
+
+DERIVED_OPERATORS = ("in", "not_in", "starts_with", "matches")
+
+Expression = dict[str, Any]
+FactTest = Callable[[Any], bool]
+
+
+def alternatives(condition: Condition, negated: bool = False) -> int:
+    """How many match paths durable_rules builds for `condition` (its DNF size)."""
+    if isinstance(condition, Not):
+        return alternatives(condition.child, not negated)
+    if isinstance(condition, AllOf | AnyOf):
+        counts = [alternatives(child, negated) for child in condition.children]
+        if isinstance(condition, AllOf) != negated:
+            product = 1
+            for count in counts:
+                product *= count
+            return product
+        return sum(counts)
+    return _leaf_alternatives(condition, negated)
+
+
+def _leaf_alternatives(leaf: Leaf, negated: bool) -> int:
+    if leaf.op in DERIVED_OPERATORS or leaf.op == "present":
+        return 1
+    if leaf.op in ("lt", "lte", "gt", "gte"):
+        return 2 if negated else 1
+    number = isinstance(leaf.operand, Decimal)
+    if leaf.op == "eq":
+        return (3 if number else 2) if negated else 1
+    return 2 if negated else (3 if number else 2)
+
+
+def check_rule(pack: PackInfo, rule: Rule) -> None:
+    """Refuse a condition whose expansion would make durable_rules slow or unbounded."""
+    if rule.when is None:
+        return
+    count = alternatives(rule.when)
+    if count > MAX_ALTERNATIVES:
+        raise PackError(
+            f"the condition expands to {count} alternatives (at most {MAX_ALTERNATIVES}); "
+            "split the rule, or use in/starts_with lists instead of any: of eq leaves",
+            path=pack.path,
+            rule_id=rule.id,
+            field="when",
+        )
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule in a program, at the index durable_rules reports it by (its action name r<i>),
+    with the explanation and flags it contributes built once, not per answer."""
+
+    pack: PackInfo
+    rule: Rule
+    fired: FiredRule
+    flags: tuple[Flag, ...]
+
+    @classmethod
+    def of(cls, pack: PackInfo, rule: Rule) -> CompiledRule:
+        return cls(
+            pack=pack,
+            rule=rule,
+            fired=FiredRule(rule.id, pack.id, rule.text),
+            flags=tuple(Flag(spec.code, spec.score, spec.reason, rule.id) for spec in rule.flags),
+        )
+
+
+@dataclass(frozen=True)
+class FactEncoding:
+    """The properties one fact becomes; None where the rules don't read that form."""
+
+    name: str
+    present: str | None
+    boolean: str | None
+    text: str | None
+    low: str | None
+    high: str | None
+
+
+@dataclass(frozen=True)
+class DerivedTest:
+    """A Python-side test whose truth reaches durable_rules as the flag `prop`."""
+
+    prop: str
+    fact: str
+    test: FactTest
+
+
+@dataclass(frozen=True)
+class Program:
+    """One durable_rules ruleset for one set of packs, plus how to feed and read it."""
+
+    name: str
+    definition: Mapping[str, Any]
+    rules: tuple[CompiledRule, ...]
+    encodings: tuple[FactEncoding, ...]
+    tests: tuple[DerivedTest, ...]
+    revision: str
+
+    def message(self, facts: Mapping[str, Any]) -> dict[str, Any]:
+        """The fact message for durable_rules: typed properties of the facts the rules read."""
+        message: dict[str, Any] = {DISCRIMINATOR: 1}
+        for encoding in self.encodings:
+            value = facts.get(encoding.name)
+            if value is None:
+                continue
+            if encoding.present:
+                message[encoding.present] = 1
+            if isinstance(value, bool):
+                if encoding.boolean:
+                    message[encoding.boolean] = value
+                continue
+            if encoding.text and isinstance(value, str):
+                message[encoding.text] = value
+            if encoding.low or encoding.high:
+                number = as_number(value)
+                if number is not None:
+                    low, high = scaled_bounds(number)
+                    if encoding.low:
+                        message[encoding.low] = low
+                    if encoding.high:
+                        message[encoding.high] = high
+        for derived in self.tests:
+            value = facts.get(derived.fact)
+            if value is not None and derived.test(value):
+                message[derived.prop] = 1
+        return message
+
+
+def packs_revision(packs: Iterable[PackInfo]) -> str:
+    """The revision of an answer: a hash over the ids and contents of the packs evaluated."""
+    digest = hashlib.sha256()
+    for info in sorted(packs, key=lambda info: info.id):
+        digest.update(f"{info.id}:{info.revision}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def compile_program(name: str, packs: Sequence[Pack]) -> Program:
+    """Compile the rules of `packs` into one ruleset named `name`, rules in merge order."""
+    ordered = sorted(
+        (
+            (-rule.priority, pack.info.id, index, CompiledRule.of(pack.info, rule))
+            for pack in packs
+            for index, rule in enumerate(pack.rules)
+        ),
+        key=lambda entry: entry[:3],
+    )
+    compiler = _Compiler()
+    rules = tuple(entry[3] for entry in ordered)
+    definition = {
+        f"r{index}": {
+            "all": [{"m": compiler.rule_expression(compiled.rule.when)}],
+            "run": f"r{index}",
+        }
+        for index, compiled in enumerate(rules)
+    }
+    definition[SEEN] = {"all": [{"m": compiler.rule_expression(None)}], "run": SEEN}
+    return Program(
+        name=name,
+        definition=definition,
+        rules=rules,
+        encodings=compiler.encodings(),
+        tests=tuple(compiler.tests.values()),
+        revision=packs_revision(pack.info for pack in packs),
+    )
+
+
+def _all(parts: Sequence[Expression]) -> Expression:
+    flat: list[Expression] = []
+    for part in parts:
+        flat.extend(part["$and"] if set(part) == {"$and"} else [part])
+    return flat[0] if len(flat) == 1 else {"$and": flat}
+
+
+def _any(parts: Sequence[Expression]) -> Expression:
+    flat: list[Expression] = []
+    for part in parts:
+        flat.extend(part["$or"] if set(part) == {"$or"} else [part])
+    return flat[0] if len(flat) == 1 else {"$or": flat}
+
+
+def _is(prop: str, value: object) -> Expression:
+    return {prop: value}
+
+
+def _op(op: str, prop: str, value: object) -> Expression:
+    return {op: {prop: value}}
+
+
+def _missing(prop: str) -> Expression:
+    return {"$nex": {prop: 1}}
+
+
+def _member_test(members: tuple[Scalar, ...], negated: bool) -> FactTest:
+    """`in` with the same equality as eq: numbers by value, other strings as text."""
+    texts = frozenset(member for member in members if isinstance(member, str))
+    numbers = frozenset(member for member in members if isinstance(member, Decimal))
+    booleans = frozenset(member for member in members if isinstance(member, bool))
+
+    def test(value: Any) -> bool:
+        if isinstance(value, bool):
+            found = value in booleans
+        elif isinstance(value, str) and value in texts:
+            found = True
+        else:
+            number = as_number(value)
+            found = number is not None and number in numbers
+        return found != negated
+
+    return test
+
+
+def _prefix_test(prefixes: tuple[str, ...]) -> FactTest:
+    def test(value: Any) -> bool:
+        text = fact_text(value)
+        return text is not None and text.startswith(prefixes)
+
+    return test
+
+
+def _pattern_test(pattern: Any) -> FactTest:
+    def test(value: Any) -> bool:
+        text = fact_text(value)
+        return text is not None and pattern.search(text) is not None
+
+    return test
+
+
+class _Compiler:
+    """Builds expressions for one program, recording which fact forms and tests they read."""
+
+    def __init__(self) -> None:
+        self.forms: dict[str, set[str]] = {}
+        self.tests: dict[tuple[str, str, Any], DerivedTest] = {}
+
+    def prop(self, form: str, fact: str) -> str:
+        self.forms.setdefault(fact, set()).add(form)
+        return f"{form}_{fact}"
+
+    def encodings(self) -> tuple[FactEncoding, ...]:
+        def named(form: str, fact: str, forms: set[str]) -> str | None:
+            return f"{form}_{fact}" if form in forms else None
+
+        return tuple(
+            FactEncoding(
+                name=fact,
+                present=named("p", fact, forms),
+                boolean=named("b", fact, forms),
+                text=named("s", fact, forms),
+                low=named("l", fact, forms),
+                high=named("h", fact, forms),
+            )
+            for fact, forms in sorted(self.forms.items())
+        )
+
+    def rule_expression(self, when: Condition | None) -> Expression:
+        guard = _is(DISCRIMINATOR, 1)
+        return guard if when is None else _all([guard, self.expression(when, negated=False)])
+
+    def expression(self, condition: Condition, negated: bool) -> Expression:
+        if isinstance(condition, Not):
+            return self.expression(condition.child, not negated)
+        if isinstance(condition, AllOf | AnyOf):
+            parts = [self.expression(child, negated) for child in condition.children]
+            return _all(parts) if isinstance(condition, AllOf) != negated else _any(parts)
+        return self.leaf(condition, negated)
+
+    def leaf(self, leaf: Leaf, negated: bool) -> Expression:
+        if leaf.op in DERIVED_OPERATORS:
+            prop = self.derived(leaf)
+            return _missing(prop) if negated else _is(prop, 1)
+        if leaf.op == "present":
+            present = self.prop("p", leaf.fact)
+            return _is(present, 1) if leaf.operand != negated else _missing(present)
+        if leaf.op == "eq":
+            return self.equality(leaf, negated)
+        if leaf.op == "ne":
+            present = self.prop("p", leaf.fact)
+            if negated:
+                return _any([_missing(present), self.equality(leaf, negated=False)])
+            return _all([_is(present, 1), self.equality(leaf, negated=True)])
+        return self.comparison(leaf, negated)
+
+    def comparison(self, leaf: Leaf, negated: bool) -> Expression:
+        """lt/gte read the floor, lte/gt the ceiling (exact for any Decimal; see values.py)."""
+        scaled = comparable_literal(leaf.operand)
+        op, reverse, form = {
+            "lt": ("$lt", "$gte", "l"),
+            "gte": ("$gte", "$lt", "l"),
+            "lte": ("$lte", "$gt", "h"),
+            "gt": ("$gt", "$lte", "h"),
+        }[leaf.op]
+        prop = self.prop(form, leaf.fact)
+        if negated:
+            return _any([_missing(prop), _op(reverse, prop, scaled)])
+        return _op(op, prop, scaled)
+
+    def equality(self, leaf: Leaf, negated: bool) -> Expression:
+        operand = leaf.operand
+        if isinstance(operand, Decimal):
+            scaled = comparable_literal(operand)
+            low, high = self.prop("l", leaf.fact), self.prop("h", leaf.fact)
+            if negated:
+                return _any([_missing(low), _op("$neq", low, scaled), _op("$neq", high, scaled)])
+            return _all([_is(low, scaled), _is(high, scaled)])
+        prop = self.prop("b" if isinstance(operand, bool) else "s", leaf.fact)
+        if negated:
+            return _any([_missing(prop), _op("$neq", prop, operand)])
+        return _is(prop, operand)
+
+    def derived(self, leaf: Leaf) -> str:
+        key = (leaf.fact, leaf.op, leaf.operand)
+        if key not in self.tests:
+            if leaf.op in ("in", "not_in"):
+                test = _member_test(leaf.operand, negated=leaf.op == "not_in")
+            elif leaf.op == "starts_with":
+                test = _prefix_test(leaf.operand)
+            else:
+                test = _pattern_test(leaf.operand)
+            self.tests[key] = DerivedTest(prop=f"t_{len(self.tests)}", fact=leaf.fact, test=test)
+        return self.tests[key].prop
