@@ -1,0 +1,140 @@
+"""The preference decision through the real rules engine and the origin packs."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from origin_builders import convert, declaration, statement
+
+from clearway.declarations.model import BillOfMaterials, Material, Money, OriginClaim, ProofOfOrigin
+from clearway.origin.domain import OriginDomain, PreferenceRequest
+from clearway.reference.origin_rules import PsrRule, PsrRuleSet
+from clearway.rules import RulesEngine
+from clearway.runtime.errors import InvalidArgument
+
+RULES = Path(__file__).resolve().parents[3] / "rules"
+CTH_OR_MAXNOM = PsrRuleSet(
+    "8201", "8201", "8201000000", "8201999999",
+    (
+        PsrRule(
+            "CTH: All non-originating materials used in the production of the good have"
+            " undergone a change in tariff classification at the 4-digit level (tariff heading).",
+            ("CTH",), None, (),
+        ),
+        PsrRule(
+            "A maximum of 50% of the ex-works price (EXW) is made up of non-originating parts"
+            " (MAXNOM).",
+            ("MAXNOM",), "or", (),
+        ),
+    ),
+    True,
+)  # fmt: skip
+
+
+class OneRule:
+    """A PSR source with one rule set for heading 8201, under every agreement."""
+
+    def rule_sets(self, source: str, hs_code: str) -> Sequence[PsrRuleSet] | None:
+        return (CTH_OR_MAXNOM,) if hs_code.startswith("8201") else ()
+
+
+class EveryCode:
+    def exists(self, code: str) -> bool:
+        return True
+
+
+@pytest.fixture(scope="module")
+def domain() -> Iterator[OriginDomain]:
+    engine = RulesEngine(RULES, reload_interval=None)
+    yield OriginDomain(engine, OneRule(), EveryCode(), convert)
+    engine.close()
+
+
+def with_bom(non_originating_heading: str, value: str) -> PreferenceRequest:
+    decl = declaration(statement())
+    bom = BillOfMaterials(
+        Money(Decimal("40.00"), "EUR"),
+        (Material("blade", non_originating_heading, Money(Decimal(value), "EUR"), "CN"),),
+    )
+    item = dataclasses.replace(decl.items[0], bill_of_materials=bom)
+    return PreferenceRequest(dataclasses.replace(decl, items=(item,)), {1: "820110"})
+
+
+def test_granted_with_rule_and_figures(domain: OriginDomain) -> None:
+    (decision,) = domain.decide([with_bom("7208", "12.00")])
+    (item,) = decision.items
+    assert decision.proof_valid and item.granted
+    assert item.rule_applied == "CTH" and item.agreement == "uk-eu-tca"
+    assert [r.rule_id for r in item.fired] == ["TCA-GRANT"]
+    assert "non-originating materials 30% of ex-works price, limit 50%" in item.figures
+
+
+def test_refused_when_psr_not_met(domain: OriginDomain) -> None:
+    (decision,) = domain.decide([with_bom("8201", "20.01")])  # 50.025% of 40.00
+    (item,) = decision.items
+    assert not item.granted
+    assert {"PSR_NOT_MET", "MAXNOM_EXCEEDED", "TARIFF_SHIFT_NOT_MET"} <= {
+        f.code for f in item.findings if not f.passed
+    }
+
+
+def test_granted_exactly_at_the_maxnom_limit(domain: OriginDomain) -> None:
+    (decision,) = domain.decide([with_bom("8201", "20.00")])
+    assert decision.items[0].granted and decision.items[0].rule_applied == "MaxNOM 50%"
+
+
+def test_refused_when_proof_expired(domain: OriginDomain) -> None:
+    request = with_bom("7208", "12.00")
+    late = dataclasses.replace(request.declaration, declaration_date=date(2026, 3, 11))
+    (decision,) = domain.decide([dataclasses.replace(request, declaration=late)])
+    assert not decision.proof_valid and not decision.items[0].granted
+    codes = {f.code for f in decision.items[0].findings if not f.passed}
+    assert {"PROOF_EXPIRED", "PROOF_NOT_VALID"} <= codes
+
+
+def test_refused_without_bill_of_materials(domain: OriginDomain) -> None:
+    (decision,) = domain.decide([PreferenceRequest(declaration(statement()), {1: "820110"})])
+    assert not decision.items[0].granted
+    assert "BILL_OF_MATERIALS_MISSING" in {f.code for f in decision.items[0].findings}
+
+
+def test_refused_when_goods_originate_elsewhere(domain: OriginDomain) -> None:
+    request = with_bom("7208", "12.00")
+    item = dataclasses.replace(request.declaration.items[0], origin_country="CN")
+    decl = dataclasses.replace(request.declaration, items=(item,))
+    (decision,) = domain.decide([dataclasses.replace(request, declaration=decl)])
+    assert "ORIGIN_COUNTRY_NOT_PARTY" in {f.code for f in decision.items[0].findings}
+    assert not decision.items[0].granted
+
+
+def test_batch_decides_every_declaration_in_order(domain: OriginDomain) -> None:
+    no_claim = dataclasses.replace(with_bom("7208", "1").declaration, origin_claim=None)
+    decisions = domain.decide(
+        [with_bom("7208", "12.00"), PreferenceRequest(no_claim, {}), with_bom("8201", "30")]
+    )
+    assert [d.items[0].granted for d in decisions] == [True, False, False]
+    assert decisions[1].items[0].findings[0].code == "ORIGIN_CLAIM_MISSING"
+
+
+def test_unknown_agreement_is_invalid_argument(domain: OriginDomain) -> None:
+    request = with_bom("7208", "12.00")
+    decl = dataclasses.replace(
+        request.declaration,
+        origin_claim=OriginClaim("uk-mars", ProofOfOrigin("STATEMENT_ON_ORIGIN")),
+    )
+    with pytest.raises(InvalidArgument) as raised:
+        domain.decide([PreferenceRequest(decl, {}, "requests[0].declaration")])
+    assert raised.value.reason == "AGREEMENT_UNKNOWN"
+    assert raised.value.violations[0].field == "requests[0].declaration.origin_claim.agreement"
+
+
+def test_agreements_come_from_the_packs_in_force(domain: OriginDomain) -> None:
+    assert set(domain.agreements(date(2025, 1, 1))) == {
+        "uk-eu-tca", "uk-japan-cepa", "non-preferential"
+    }  # fmt: skip
+    assert domain.agreements(date(2020, 12, 31)) == {}
