@@ -1,0 +1,1 @@
+"""Risk: party screening, goods rules, undervaluation, split shipments and the channel choice."""

@@ -1,0 +1,521 @@
+"""Party screening against sanctions and denied-party lists: normalise, block, score, explain.
+
+Real names reach customs transliterated, reordered, misspelt, with initials, legal-form suffixes
+and generic trade words. Matching therefore works on normalised tokens:
+
+* normalisation: Unicode NFKD with diacritics stripped, Cyrillic/Greek transliterated, special
+  letters folded (ß → ss, ø → o), lower case, punctuation removed;
+* legal-form suffixes (ltd, llc, ooo, gmbh ...) are dropped; generic trade words (trading,
+  international, group ...) are kept apart and carry no weight, so they can never make a match;
+* tokens are weighted by their rarity in the lists (inverse document frequency), so "muhammad"
+  weighs little and "haniya" much; a common first name alone never reaches the threshold;
+* word order does not matter (tokens are aligned one to one), typos are scored with an edit
+  similarity, a phonetic key bridges transliteration variants (Mohammed / Muhammad), initials
+  match the token they abbreviate, and tokens missing from one side weigh less once two tokens
+  agree (missing middle names).
+
+Blocking keeps a query cheap: every list token is indexed under itself, a four-letter prefix, a
+four-letter suffix, its first and last two letters, its sorted letters (transpositions) and a
+phonetic key (one typo leaves one of them intact); a query scores only the names sharing a
+similar token, ranked by the evidence they share, never the whole list.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from types import MappingProxyType
+from typing import Protocol
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+DEFAULT_THRESHOLD = 0.88
+"""Score from which a hit is reported (tuned with bench/risk_screening_quality.py)."""
+
+LEGAL_SUFFIXES = frozenset(
+    """
+    ltd limited llc llp lp inc incorporated corp corporation co company cie plc gmbh ag kg mbh
+    sa sas sarl sal sac sl srl spa bv nv oy ab as asa aps kft zrt sro doo dd ad ood eood jsc
+    ojsc pjsc cjsc zao oao pao ooo ao tov pp fze fzco fzc fzllc dmcc wll est pte pty bhd sdn tbk
+    ltda eireli me cv de rl ks kk yk gk obshchestvo ogranichennoi otvetstvennostyu aktsionernoe
+    zakrytoe otkrytoe publichnoe
+    """.split()
+)
+"""Legal forms in the languages of the lists; they say what a company is, never which one."""
+
+GENERIC_WORDS = frozenset(
+    """
+    trading trade traders trader international intl global worldwide world group holding holdings
+    company general import imports export exports importers exporters industries industry
+    industrial enterprise enterprises services service solutions commercial commerce business
+    partners partner investment investments development management logistics shipping
+    manufacturing products goods supply supplies store shop online technology technologies tech
+    the and of for in et y e und da do di la le el del des der
+    """.split()
+)
+"""Generic words of company names and connectives: present in countless innocent names."""
+
+MIN_EVIDENCE_SHARE = 0.65
+"""Least summed rarity (IDF) of the matching tokens, as a share of the IDF of a token found in
+one name only: on the full lists (~44k names) a common given name (IDF ~4.5) falls short of
+the ~7.0 needed, one unique token (IDF ~10.7) or two ordinary ones reach it."""
+
+COUNTRY_BOOST = 0.04
+"""Added to a score of at least COUNTRY_FLOOR when the party's country is the entry's."""
+COUNTRY_FLOOR = 0.75
+
+_TOKEN_FLOOR = 0.72
+"""Token similarity below which two tokens are not considered the same word."""
+_EDIT_WEIGHT = 0.8
+_INITIAL_SIMILARITY = 0.85
+_PHONETIC_SIMILARITY = 0.9
+_UNMATCHED_DISCOUNT = 0.35
+"""Weight of a token only one side has, once two tokens agree (missing middle names)."""
+_MAX_CANDIDATES = 250
+"""Names scored in full per query, the best by shared evidence (blocking)."""
+
+_SPECIAL_LETTERS = str.maketrans(
+    {
+        "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o", "ł": "l",
+        "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th", "ı": "i",  # noqa: RUF001
+        "ħ": "h", "Ħ": "h", "ŀ": "l", "ĸ": "k",
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",  # noqa: RUF001
+        "з": "z", "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",  # noqa: RUF001
+        "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",  # noqa: RUF001
+        "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+        "я": "ya", "і": "i", "ї": "i", "є": "ye", "ґ": "g",  # noqa: RUF001
+        "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th",  # noqa: RUF001
+        "ι": "i", "κ": "k", "λ": "l", "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p",  # noqa: RUF001
+        "ρ": "r", "σ": "s", "ς": "s", "τ": "t", "υ": "y", "φ": "f", "χ": "ch", "ψ": "ps",  # noqa: RUF001
+        "ω": "o",
+        "'": "", "’": "", "`": "", "´": "",  # noqa: RUF001
+    }
+)  # fmt: skip
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+class ListedEntry(Protocol):
+    """What screening needs of a list entry (clearway.reference.sanctions.ListedParty)."""
+
+    @property
+    def list_id(self) -> str: ...
+    @property
+    def entry_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+    @property
+    def countries(self) -> tuple[str, ...]: ...
+
+
+def normalise(text: str) -> str:
+    """Lower-case ASCII words separated by single spaces."""
+    folded = unicodedata.normalize("NFKD", text.lower().translate(_SPECIAL_LETTERS))
+    ascii_text = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _NON_ALNUM.sub(" ", ascii_text.translate(_SPECIAL_LETTERS)).strip()
+
+
+def name_variants(name: str) -> tuple[str, ...]:
+    """The name, plus its hyphenated words joined ("AERO-CARIBBEAN" → "AEROCARIBBEAN")."""
+    if "-" not in name:
+        return (name,)
+    return (name, re.sub(r"(?<=\w)-(?=\w)", "", name))
+
+
+@dataclass(frozen=True, slots=True)
+class NameTokens:
+    """A name split into the tokens that identify it and the words set aside."""
+
+    significant: tuple[str, ...]
+    generic: tuple[str, ...]
+    suffixes: tuple[str, ...]
+
+    @property
+    def generic_key(self) -> str:
+        """A name made only of generic words is matched by this exact key, never fuzzily."""
+        return " ".join(sorted(self.generic))
+
+
+@cache
+def _misspelt_generic(token: str) -> bool:
+    """A generic word with one typo ("internationnal") is still a generic word."""
+    if len(token) < 6:
+        return False
+    match = process.extractOne(token, GENERIC_WORDS, scorer=OSA.distance, score_cutoff=1)
+    return match is not None
+
+
+def tokenise(text: str) -> NameTokens:
+    significant: list[str] = []
+    generic: list[str] = []
+    suffixes: list[str] = []
+    for token in normalise(text).split():
+        if token in LEGAL_SUFFIXES:
+            suffixes.append(token)
+        elif token in GENERIC_WORDS or _misspelt_generic(token):
+            generic.append(token)
+        elif token not in significant:
+            significant.append(token)
+    return NameTokens(tuple(significant), tuple(generic), tuple(suffixes))
+
+
+_PHONETIC_STEPS = (
+    ("sch", "s"), ("ph", "f"), ("kh", "h"), ("gh", "g"), ("ck", "k"), ("sh", "s"), ("ch", "s"),
+    ("th", "t"), ("dh", "d"), ("ou", "u"), ("q", "k"), ("c", "k"), ("z", "s"), ("x", "ks"),
+    ("w", "v"), ("j", "i"), ("y", "i"),
+)  # fmt: skip
+
+
+def phonetic_key(token: str) -> str:
+    """A consonant skeleton that transliteration variants share (mohammed, muhammad → mhmd)."""
+    key = token
+    for source, target in _PHONETIC_STEPS:
+        key = key.replace(source, target)
+    if not key:
+        return ""
+    first = "a" if key[0] in "aeiou" else key[0]
+    body = [ch for ch in key[1:] if ch not in "aeiou"]
+    collapsed = [first]
+    for ch in body:
+        if ch != collapsed[-1]:
+            collapsed.append(ch)
+    return "".join(collapsed)
+
+
+def _block_keys(token: str, phonetic: str) -> tuple[str, ...]:
+    keys = [f"t:{token}", f"m:{phonetic}"]
+    if len(token) >= 5:
+        keys += [f"p:{token[:4]}", f"s:{token[-4:]}", f"e:{token[:2]}{token[-2:]}"]
+    if len(token) >= 4:
+        keys.append(f"a:{''.join(sorted(token))}")
+    return tuple(keys)
+
+
+def edit_similarity(a: str, b: str) -> float:
+    """1 - 0.8 x edits / length (transpositions count once): one typo in a 7-letter word keeps
+    0.886, one in a 5-letter word 0.84, so a long distinctive word survives a typo alone."""
+    return 1.0 - _EDIT_WEIGHT * OSA.normalized_distance(a, b)
+
+
+def token_similarity(a: str, b: str, key_a: str = "", key_b: str = "") -> float:
+    """0..1: equal 1; an initial for its word 0.85; same phonetic key (given or computed) and
+    two thirds of the letters right ≥ 0.9; else the edit similarity (transpositions count once)."""
+    if a == b:
+        return 1.0
+    if len(a) == 1 or len(b) == 1:
+        return _INITIAL_SIMILARITY if a[0] == b[0] else 0.0
+    similarity = edit_similarity(a, b)
+    if similarity >= 0.7 and min(len(a), len(b)) >= 4:
+        same_sound = (key_a or phonetic_key(a)) == (key_b or phonetic_key(b))
+        if same_sound:
+            similarity = max(similarity, _PHONETIC_SIMILARITY)
+    return similarity if similarity >= _TOKEN_FLOOR else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningHit:
+    """A party name that matched a list entry, with the score and why."""
+
+    list_id: str
+    entry_id: str
+    matched_name: str
+    score: float
+    reason: str
+    party_name: str = ""
+    role: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _IndexedName:
+    entry: int
+    name: str
+    tokens: tuple[str, ...]
+    weights: tuple[float, ...]
+    removed: tuple[str, ...]
+    has_initial: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Alignment:
+    score: float
+    evidence: float
+    pairs: tuple[tuple[str, str, float], ...]
+    unmatched_listed: tuple[str, ...]
+    unmatched_party: tuple[str, ...]
+
+
+class ScreeningIndex:
+    """An immutable index over every name and alias of the loaded lists."""
+
+    def __init__(self, entries: Iterable[ListedEntry], versions: Mapping[str, str]) -> None:
+        self.entries: tuple[ListedEntry, ...] = tuple(entries)
+        self.versions: Mapping[str, str] = MappingProxyType(dict(versions))
+        names: list[tuple[int, str, NameTokens]] = []
+        self._generic: dict[str, list[int]] = defaultdict(list)
+        for position, entry in enumerate(self.entries):
+            spellings = {
+                variant: name
+                for name in (entry.name, *entry.aliases)
+                for variant in name_variants(name)
+            }
+            for variant, name in spellings.items():
+                tokens = tokenise(variant)
+                if tokens.significant:
+                    names.append((position, name, tokens))
+                elif tokens.generic:
+                    self._generic[tokens.generic_key].append(position)
+        document_frequency: dict[str, int] = defaultdict(int)
+        for _, _, tokens in names:
+            for token in tokens.significant:
+                document_frequency[token] += 1
+        self._size = max(len(names), 1)
+        self._idf = {
+            token: math.log(1 + self._size / count) for token, count in document_frequency.items()
+        }
+        self._unseen_idf = math.log(1 + self._size)
+        self.min_evidence = MIN_EVIDENCE_SHARE * self._unseen_idf
+        postings: dict[str, list[int]] = defaultdict(list)
+        indexed: list[_IndexedName] = []
+        for number, (position, name, tokens) in enumerate(names):
+            indexed.append(
+                _IndexedName(
+                    entry=position,
+                    name=name,
+                    tokens=tokens.significant,
+                    weights=tuple(self._idf[t] for t in tokens.significant),
+                    removed=tokens.suffixes + tokens.generic,
+                    has_initial=any(len(t) == 1 for t in tokens.significant),
+                )
+            )
+            for token in tokens.significant:
+                postings[token].append(number)
+        self._names = tuple(indexed)
+        self._postings = {token: tuple(numbers) for token, numbers in postings.items()}
+        self._totals = tuple(sum(name.weights) for name in indexed)
+        self._phonetic = {token: phonetic_key(token) for token in self._postings}
+        blocks: dict[str, list[str]] = defaultdict(list)
+        for token, sound in self._phonetic.items():
+            for key in _block_keys(token, sound):
+                blocks[key].append(token)
+        self._blocks = {key: tuple(tokens) for key, tokens in blocks.items()}
+
+    @property
+    def name_count(self) -> int:
+        return len(self._names)
+
+    def weight(self, token: str) -> float:
+        return self._idf.get(token, self._unseen_idf)
+
+    def screen(
+        self, name: str, country: str = "", threshold: float = DEFAULT_THRESHOLD
+    ) -> tuple[ScreeningHit, ...]:
+        """Hits at or above `threshold`, best first, one per list entry."""
+        best: dict[int, ScreeningHit] = {}
+        for variant in name_variants(name):
+            self._screen_variant(tokenise(variant), country, threshold, best)
+        return tuple(sorted(best.values(), key=lambda hit: (-hit.score, hit.list_id, hit.entry_id)))
+
+    def _screen_variant(
+        self, party: NameTokens, country: str, threshold: float, best: dict[int, ScreeningHit]
+    ) -> None:
+        if not party.significant:
+            for position in self._generic.get(party.generic_key, ()) if party.generic else ():
+                entry = self.entries[position]
+                reason = f"exact match on generic name '{party.generic_key}'"
+                best[position] = self._hit(entry, entry.name, 1.0, reason)
+            return
+        similar = self._similar_tokens(party.significant)
+        with_initials = any(len(token) == 1 for token in party.significant)
+        floor = 0.0 if with_initials else threshold - COUNTRY_BOOST
+        for number in self._candidates(similar, floor):
+            indexed = self._names[number]
+            alignment = self._align(party.significant, indexed, similar)
+            if alignment.evidence < self.min_evidence:
+                continue
+            entry = self.entries[indexed.entry]
+            score = alignment.score
+            country_matches = bool(country) and country in entry.countries
+            if country_matches and score >= COUNTRY_FLOOR:
+                score = min(1.0, score + COUNTRY_BOOST)
+            previous = best.get(indexed.entry)
+            if score < threshold or (previous is not None and previous.score >= score):
+                continue
+            reason = _explain(party, indexed, alignment, country if country_matches else "")
+            best[indexed.entry] = self._hit(entry, indexed.name, score, reason)
+
+    @staticmethod
+    def _hit(entry: ListedEntry, matched: str, score: float, reason: str) -> ScreeningHit:
+        return ScreeningHit(entry.list_id, entry.entry_id, matched, round(score, 4), reason)
+
+    def _similar_tokens(self, tokens: Sequence[str]) -> list[dict[str, float]]:
+        """Per party token, the list tokens sharing a blocking key that are similar enough."""
+        result: list[dict[str, float]] = []
+        for token in tokens:
+            similar: dict[str, float] = {}
+            if len(token) > 1:
+                key = phonetic_key(token)
+                for block in _block_keys(token, key):
+                    for listed in self._blocks.get(block, ()):
+                        if listed not in similar:
+                            similar[listed] = token_similarity(
+                                token, listed, key, self._phonetic[listed]
+                            )
+            result.append({listed: value for listed, value in similar.items() if value})
+        return result
+
+    def _candidates(self, similar: Sequence[Mapping[str, float]], floor: float) -> list[int]:
+        """Blocking: names sharing a similar token, the strongest evidence first.
+
+        The shared evidence g bounds what alignment can match, so with the unmatched discount
+        a name of total weight T scores at most sqrt(g / (d*T + (1-d)*g)); names whose bound
+        is below `floor` are not scored (names with initials are always scored).
+        """
+        evidence: dict[int, float] = defaultdict(float)
+        for tokens in similar:
+            for listed, similarity in tokens.items():
+                gain = self._idf[listed] * similarity
+                for number in self._postings[listed]:
+                    evidence[number] += gain
+        discount, squared = _UNMATCHED_DISCOUNT, floor * floor
+        ranked = []
+        for number, gain in evidence.items():
+            if gain < self.min_evidence * 0.999:
+                continue
+            total = self._totals[number]
+            bound = gain / (discount * total + (1 - discount) * min(gain, total))
+            if bound >= squared or self._names[number].has_initial:
+                ranked.append((gain / total, number))
+        ranked.sort(reverse=True)
+        return [number for _, number in ranked[:_MAX_CANDIDATES]]
+
+    def _align(
+        self, party: Sequence[str], listed: _IndexedName, similar: Sequence[Mapping[str, float]]
+    ) -> _Alignment:
+        """One-to-one token alignment, best pairs first; weighted coverage of both names."""
+        scored = []
+        for i, p in enumerate(party):
+            for j, t in enumerate(listed.tokens):
+                if len(p) == 1 or len(t) == 1:
+                    similarity = token_similarity(p, t)
+                else:
+                    similarity = similar[i].get(t, 0.0)
+                if similarity:
+                    scored.append((similarity, i, j))
+        scored.sort(reverse=True)
+        used_party: set[int] = set()
+        used_listed: set[int] = set()
+        pairs: list[tuple[str, str, float]] = []
+        matched = evidence = 0.0
+        for similarity, i, j in scored:
+            if i in used_party or j in used_listed:
+                continue
+            used_party.add(i)
+            used_listed.add(j)
+            pairs.append((party[i], listed.tokens[j], similarity))
+            weight = listed.weights[j]
+            matched += weight * similarity
+            if len(party[i]) > 1 and len(listed.tokens[j]) > 1:
+                evidence += weight * similarity
+        if len(pairs) == 1 and pairs[0][2] < 1.0 and min(len(pairs[0][0]), len(pairs[0][1])) > 1:
+            # one token alone carries the match: a shared sound is not enough, spelling counts
+            p, t, boosted = pairs[0]
+            raw = edit_similarity(p, t)
+            weight = listed.weights[listed.tokens.index(t)]
+            matched -= weight * (boosted - raw)
+            evidence -= weight * (boosted - raw)
+            pairs[0] = (p, t, raw)
+        solid = sum(1 for _, _, similarity in pairs if similarity >= 0.8)
+        discount = _UNMATCHED_DISCOUNT if solid >= 2 else 1.0
+        unmatched_listed = tuple(t for j, t in enumerate(listed.tokens) if j not in used_listed)
+        unmatched_party = tuple(p for i, p in enumerate(party) if i not in used_party)
+        matched_weight = sum(listed.weights[j] for j in used_listed)
+        listed_total = matched_weight + discount * sum(
+            w for j, w in enumerate(listed.weights) if j not in used_listed
+        )
+        party_total = matched_weight + discount * sum(self.weight(p) for p in unmatched_party)
+        coverage_listed = matched / listed_total if listed_total else 0.0
+        coverage_party = matched / party_total if party_total else 0.0
+        return _Alignment(
+            score=math.sqrt(coverage_listed * coverage_party),
+            evidence=evidence,
+            pairs=tuple(pairs),
+            unmatched_listed=unmatched_listed,
+            unmatched_party=unmatched_party,
+        )
+
+
+def _explain(party: NameTokens, listed: _IndexedName, alignment: _Alignment, country: str) -> str:
+    """A sentence an officer can check: how the names matched and what was set aside."""
+    matched = " ".join(t for _, t, _ in alignment.pairs)
+    exact = (
+        all(similarity == 1.0 for _, _, similarity in alignment.pairs)
+        and not alignment.unmatched_listed
+        and not alignment.unmatched_party
+        and [p for p, _, _ in alignment.pairs] == list(listed.tokens)
+    )
+    kind = "exact" if exact else "token-set"
+    parts = [f"{kind} match on '{matched}'"]
+    removed = sorted(set(party.suffixes + party.generic + listed.removed))
+    if removed:
+        parts[0] += " after removing " + ", ".join(f"'{word}'" for word in removed)
+    variants = [
+        f"'{p}' ~ '{t}'" + (" (initial)" if len(p) == 1 or len(t) == 1 else "")
+        for p, t, similarity in alignment.pairs
+        if similarity < 1.0
+    ]
+    if variants:
+        parts.append("spelling variants " + ", ".join(variants))
+    if alignment.unmatched_listed:
+        extra = ", ".join(f"'{t}'" for t in alignment.unmatched_listed)
+        parts.append(f"listed name also has {extra}")
+    if alignment.unmatched_party:
+        extra = ", ".join(f"'{t}'" for t in alignment.unmatched_party)
+        parts.append(f"party name also has {extra}")
+    if country:
+        parts.append(f"country {country} matches")
+    return "; ".join(parts)
+
+
+class PartyScreener:
+    """The current screening index; a reload builds a new index and swaps it in atomically, so a
+    screening in flight finishes against the lists it started with."""
+
+    def __init__(self, index: ScreeningIndex, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self._index = index
+        self._swap = threading.Lock()
+        self.threshold = threshold
+
+    @classmethod
+    def build(
+        cls,
+        entries: Iterable[ListedEntry],
+        versions: Mapping[str, str],
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> PartyScreener:
+        return cls(ScreeningIndex(entries, versions), threshold)
+
+    @property
+    def index(self) -> ScreeningIndex:
+        return self._index
+
+    @property
+    def versions(self) -> Mapping[str, str]:
+        return self._index.versions
+
+    def reload(self, entries: Iterable[ListedEntry], versions: Mapping[str, str]) -> None:
+        index = ScreeningIndex(entries, versions)
+        with self._swap:
+            self._index = index
+
+    def screen(
+        self, name: str, country: str = "", threshold: float | None = None
+    ) -> tuple[ScreeningHit, ...]:
+        return self._index.screen(name, country, self.threshold if threshold is None else threshold)

@@ -1,0 +1,70 @@
+"""Screening against the real lists (../shared/data): variants must hit, innocent names not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clearway.reference.sanctions import load_sanctions
+from clearway.risk.screening import DEFAULT_THRESHOLD, PartyScreener
+
+
+@pytest.fixture(scope="module")
+def screener(shared_data: Path) -> PartyScreener:
+    lists = load_sanctions(shared_data)
+    return PartyScreener.build(lists.parties, lists.versions)
+
+
+def entries(screener: PartyScreener, name: str, country: str = "") -> set[tuple[str, str]]:
+    return {(hit.list_id, hit.entry_id) for hit in screener.screen(name, country)}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Joaquin GUZMAN LOERA", ("OFAC_SDN", "6861")),  # exact
+        ("Loera Joaquin Guzman", ("OFAC_SDN", "6861")),  # reordered
+        ("Joaquín Guzmán Loera", ("OFAC_SDN", "6861")),  # diacritics
+        ("Joaqin Guzman Loera", ("OFAC_SDN", "6861")),  # typo
+        ("Ismail Haniya", ("OFAC_CONS", "9639")),  # missing middle names
+        ("I. Haniya", ("OFAC_CONS", "9639")),  # initial
+        ("Ismael Haniyeh", ("OFAC_SDN", "23627")),  # transliteration
+        ("Banco Nacional de Cuba S.A.", ("OFAC_SDN", "306")),  # suffix added
+        ("Bank Melli Iran LLC", ("OFAC_SDN", "25419")),  # suffix changed
+        ("Aerocaribean", ("OFAC_SDN", "36")),  # typo in a hyphenated alias
+        ("Eric Badege", ("UN", "6907993")),  # UN list
+    ],
+)
+def test_listed_variants_hit(screener: PartyScreener, name: str, expected: tuple[str, str]) -> None:
+    assert expected in entries(screener, name)
+
+
+def test_hit_names_list_entry_score_and_reason(screener: PartyScreener) -> None:
+    hits = screener.screen("Bank Melli Iran PLC", "IR")
+    hit = next(h for h in hits if h.entry_id == "25419")
+    assert hit.list_id == "OFAC_SDN"
+    assert DEFAULT_THRESHOLD <= hit.score <= 1.0
+    assert "'plc'" in hit.reason and "bank" in hit.reason and "melli" in hit.reason
+    assert set(screener.versions) == {"OFAC_SDN", "OFAC_CONS", "UN", "BIS_DPL"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Global Trading International Ltd",
+        "International Trading Company",
+        "Mohammed",
+        "Maria",
+        "John",
+        "Ali",
+        "John Smith",
+        "Maria Garcia",
+        "Anna Müller",
+        "Wang Wei",
+        "Jean Dupont",
+        "General Import Export Group",
+    ],
+)
+def test_innocent_or_generic_names_do_not_hit(screener: PartyScreener, name: str) -> None:
+    assert screener.screen(name) == ()

@@ -1,0 +1,128 @@
+"""Screening logic on a small hand-made list (no shared data needed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clearway.risk.screening import (
+    PartyScreener,
+    ScreeningIndex,
+    name_variants,
+    normalise,
+    phonetic_key,
+    tokenise,
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    list_id: str
+    entry_id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+
+
+FILLER = [
+    Entry("TEST", f"f{i}", f"Filler{i:04d} Person{i % 97:02d} Name{i % 13}") for i in range(400)
+]
+ENTRIES = [
+    Entry("OFAC_SDN", "1", "BANK MELLI IRAN", ("MELLI BANK PLC",), ("IR",)),
+    Entry("UN", "2", "ERIC BADEGE", (), ("CD",)),
+    Entry("OFAC_SDN", "3", "MUNOZ GARCIA, Alejandro Esteban", (), ("CO",)),
+    Entry("BIS_DPL", "4", "GLOBAL TRADING INTERNATIONAL LTD"),
+    Entry("OFAC_SDN", "5", "AERO-CARIBBEAN"),
+    *FILLER,
+]
+
+
+def screener() -> PartyScreener:
+    return PartyScreener.build(ENTRIES, {"OFAC_SDN": "v1", "UN": "v2"})
+
+
+def test_normalise_folds_diacritics_scripts_and_punctuation() -> None:
+    assert normalise("Muñoz-García, José") == "munoz garcia jose"
+    assert normalise("Straße Ørsted") == "strasse orsted"
+    assert normalise("Иван Петров") == "ivan petrov"
+    assert normalise("O'Brien & Co.") == "obrien co"
+
+
+def test_tokenise_sets_aside_suffixes_and_generic_words() -> None:
+    tokens = tokenise("Bank Melli Iran PLC International Trading")
+    assert tokens.significant == ("bank", "melli", "iran")
+    assert tokens.suffixes == ("plc",)
+    assert set(tokens.generic) == {"international", "trading"}
+
+
+def test_phonetic_key_bridges_transliterations() -> None:
+    assert phonetic_key("mohammed") == phonetic_key("muhammad") == phonetic_key("mohamad")
+    assert phonetic_key("osama") == phonetic_key("usama")
+    assert phonetic_key("mohammed") != phonetic_key("meed")
+
+
+def test_hyphenated_names_also_match_joined() -> None:
+    assert name_variants("AERO-CARIBBEAN") == ("AERO-CARIBBEAN", "AEROCARIBBEAN")
+    hits = screener().screen("Aerocaribbean")
+    assert [(h.list_id, h.entry_id) for h in hits] == [("OFAC_SDN", "5")]
+
+
+def test_reordered_name_with_suffix_and_country() -> None:
+    (hit,) = screener().screen("Melli Bank Iran Ltd", country="IR")
+    assert (hit.list_id, hit.entry_id, hit.score) == ("OFAC_SDN", "1", 1.0)
+    assert "after removing" in hit.reason and "country IR matches" in hit.reason
+
+
+def test_country_supports_but_never_makes_a_match() -> None:
+    s = screener()
+    (plain,) = s.screen("Bank Meli Iran", threshold=0.5)
+    (supported,) = s.screen("Bank Meli Iran", country="IR", threshold=0.5)
+    assert supported.score > plain.score and "country IR matches" in supported.reason
+    assert s.screen("Iran", country="IR") == ()
+
+
+def test_missing_middle_name_and_diacritics() -> None:
+    hits = screener().screen("Alejandro Muñoz García")
+    assert hits and hits[0].entry_id == "3"
+    assert "listed name also has 'esteban'" in hits[0].reason
+
+
+def test_generic_only_names_need_an_exact_match() -> None:
+    s = screener()
+    assert [h.entry_id for h in s.screen("Global Trading International Ltd")] == ["4"]
+    assert s.screen("Global International Trading Group") == ()
+    assert s.screen("Trading International") == ()
+
+
+def test_threshold_filters_and_reload_swaps_versions() -> None:
+    s = screener()
+    assert s.screen("Eric Badeg", threshold=0.99) == ()
+    assert s.screen("Eric Badeg", threshold=0.8)
+    s.reload([Entry("UN", "9", "NEW PERSON LISTED"), *FILLER], {"UN": "v3"})
+    assert dict(s.versions) == {"UN": "v3"}
+    assert s.screen("Eric Badege") == ()
+    assert [h.entry_id for h in s.screen("New Person Listed")] == ["9"]
+
+
+names = st.lists(
+    st.sampled_from(["eric", "badege", "bank", "melli", "iran", "munoz", "jose"]),
+    min_size=1,
+    max_size=4,
+)
+
+
+@cache
+def shared_index() -> ScreeningIndex:
+    return ScreeningIndex(ENTRIES, {})
+
+
+@given(names)
+def test_scores_are_between_zero_and_one_and_order_free(tokens: list[str]) -> None:
+    index = shared_index()
+    forward = index.screen(" ".join(tokens), threshold=0.0)
+    backward = index.screen(" ".join(reversed(tokens)), threshold=0.0)
+    assert all(0.0 <= hit.score <= 1.0 for hit in forward)
+    assert {(h.entry_id, h.score) for h in forward} == {(h.entry_id, h.score) for h in backward}
