@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
 import grpc
+from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from clearway.declarations.codec import money_from_proto
 from clearway.manifest import count_lines, read_manifest
 from clearway.runtime.settings import SERVICE_NAMES, Settings
 from clearway.v1 import clearance_pb2, clearance_pb2_grpc, common_pb2
@@ -109,12 +114,14 @@ def command_up(args: argparse.Namespace) -> int:
 
 
 def _chunks(
-    path: Path, size: int, rejected: list[str]
+    path: Path, size: int, skip: set[str], rejected: list[str]
 ) -> Iterator[clearance_pb2.SubmitManifestRequest]:
     chunk: list[common_pb2.Declaration] = []
     for line in read_manifest(path):
         if line.declaration is None:
             rejected.append(line.problem)
+            continue
+        if line.declaration.declaration_id in skip:
             continue
         chunk.append(line.declaration)
         if len(chunk) == size:
@@ -126,59 +133,130 @@ def _chunks(
 
 def _progress(done: int, total: int, started: float) -> None:
     width = 30
-    filled = int(width * done / total) if total else width
+    filled = min(width, int(width * done / total)) if total else width
     rate = done / max(time.monotonic() - started, 1e-9)
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {rate:,.0f}/s")
     sys.stderr.flush()
 
 
-def submit_manifest(path: Path, target: str, chunk: int, partner: str, out: TextIO) -> int:
-    """Stream a JSONL manifest to the orchestrator; print one decision a line and a summary."""
-    total = count_lines(path)
+class ManifestSummary:
+    """Counts per outcome, money due and collected per currency, and why parcels are held."""
+
+    def __init__(self) -> None:
+        self.outcomes: Counter[str] = Counter()
+        self.due: dict[str, Decimal] = {}
+        self.at_sale: dict[str, Decimal] = {}
+        self.held: Counter[str] = Counter()
+
+    def add(self, result: clearance_pb2.ManifestResult) -> str:
+        """Account for one result; returns its line for the terminal."""
+        if result.HasField("error"):
+            self.outcomes["REJECTED"] += 1
+            return f"{result.declaration_id:<24} REJECTED  {result.error.message}"
+        decision = result.decision
+        outcome = clearance_pb2.Outcome.Name(decision.outcome).removeprefix("OUTCOME_")
+        self.outcomes[outcome] += 1
+        for total, into in (
+            (decision.total_due_at_import, self.due),
+            (decision.total_collected_at_sale, self.at_sale),
+        ):
+            if total.currency_code:
+                into[total.currency_code] = into.get(
+                    total.currency_code, Decimal(0)
+                ) + money_from_proto(total)
+        if outcome == "HOLD_PENDING_CHECKS":
+            for reason in decision.reasons:
+                if reason.code == "SERVICE_UNAVAILABLE":
+                    self.held[f"{reason.source} not assessed"] += 1
+        due = decision.total_due_at_import
+        amount = f"{money_from_proto(due):,.2f} {due.currency_code}" if due.currency_code else "-"
+        replay = " (replayed)" if result.replayed else ""
+        return (
+            f"{result.declaration_id:<24} {outcome:<22} {decision.regime or '-':<16} "
+            f"due at import {amount}{replay}"
+        )
+
+    def lines(self, elapsed: float) -> list[str]:
+        decided = sum(self.outcomes.values())
+        counts = ", ".join(f"{n} {name.lower()}" for name, n in sorted(self.outcomes.items()))
+        lines = [f"{decided} declarations decided in {elapsed:.1f}s: {counts}"]
+        for label, totals in (("due at import", self.due), ("collected at sale", self.at_sale)):
+            if totals:
+                money = ", ".join(f"{c} {a:,.2f}" for c, a in sorted(totals.items()))
+                lines.append(f"{label}: {money}")
+        if self.held:
+            why = ", ".join(f"{n} {reason}" for reason, n in sorted(self.held.items()))
+            lines.append(f"held pending checks: {why} (re-evaluated on resubmission)")
+        return lines
+
+
+def _already_answered(output: Path | None) -> set[str]:
+    """Declaration ids already written to --output: a resumed submission skips them."""
+    if output is None or not output.exists():
+        return set()
+    answered = set()
+    with output.open(encoding="utf-8") as handle:
+        for raw in handle:
+            try:
+                answered.add(json.loads(raw)["declaration_id"])
+            except (json.JSONDecodeError, KeyError):
+                continue
+    return answered
+
+
+def submit_manifest(
+    path: Path,
+    target: str,
+    chunk: int,
+    partner: str,
+    out: TextIO,
+    output: Path | None = None,
+) -> int:
+    """Stream a JSONL manifest to the orchestrator; print one decision a line and a summary.
+
+    With `output`, every result is appended there as one JSON line as soon as it
+    arrives, and a rerun skips the declarations already answered (resume).
+    """
+    skip = _already_answered(output)
+    total = count_lines(path) - len(skip)
     rejected: list[str] = []
-    outcomes: Counter[str] = Counter()
+    summary = ManifestSummary()
     started = time.monotonic()
     done = 0
-    with grpc.insecure_channel(target) as channel:
+    with ExitStack() as stack:
+        sink = stack.enter_context(output.open("a", encoding="utf-8")) if output else None
+        channel = stack.enter_context(grpc.insecure_channel(target))
         stub = clearance_pb2_grpc.ClearanceServiceStub(channel)
         responses = stub.SubmitManifest(
-            _chunks(path, chunk, rejected), metadata=[("x-clearway-partner", partner)]
+            _chunks(path, chunk, skip, rejected), metadata=[("x-clearway-partner", partner)]
         )
         for response in responses:
             for result in response.results:
                 done += 1
-                if result.HasField("error"):
-                    outcomes["REJECTED"] += 1
-                    print(f"{result.declaration_id:<24} REJECTED  {result.error.message}", file=out)
-                    continue
-                decision = result.decision
-                outcome = clearance_pb2.Outcome.Name(decision.outcome).removeprefix("OUTCOME_")
-                outcomes[outcome] += 1
-                due = decision.total_due_at_import
-                amount = (
-                    f"{due.units + due.nanos / 1e9:,.2f} {due.currency_code}"
-                    if due.currency_code
-                    else "-"
-                )
-                replay = " (replayed)" if result.replayed else ""
-                print(
-                    f"{result.declaration_id:<24} {outcome:<22} {decision.regime or '-':<16} "
-                    f"due at import {amount}{replay}",
-                    file=out,
-                )
+                print(summary.add(result), file=out)
+                if sink is not None:
+                    sink.write(
+                        json.dumps(
+                            json_format.MessageToDict(result, preserving_proto_field_name=True)
+                        )
+                        + "\n"
+                    )
                 _progress(done, total, started)
+            if sink is not None:
+                sink.flush()
     sys.stderr.write("\n")
     for problem in rejected:
-        outcomes["UNREADABLE"] += 1
         print(f"unreadable manifest {problem}", file=out)
-    summary = ", ".join(f"{count} {name.lower()}" for name, count in sorted(outcomes.items()))
-    print(f"{done} declarations decided in {time.monotonic() - started:.1f}s: {summary}", file=out)
+    if skip:
+        print(f"{len(skip)} declarations already answered in {output} were skipped", file=out)
+    for line in summary.lines(time.monotonic() - started):
+        print(line, file=out)
     return 0 if not rejected else 1
 
 
 def command_submit(args: argparse.Namespace) -> int:
     target = args.target or Settings.from_env().address("clearance")
-    return submit_manifest(args.file, target, args.chunk, args.partner, sys.stdout)
+    return submit_manifest(args.file, target, args.chunk, args.partner, sys.stdout, args.output)
 
 
 def command_rules_test(args: argparse.Namespace) -> int:
@@ -207,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--target", help="orchestrator host:port (default from settings)")
     submit.add_argument("--chunk", type=int, default=100, help="declarations per stream message")
     submit.add_argument("--partner", default="default", help="partner id to submit as")
+    submit.add_argument(
+        "--output", type=Path, help="append one JSON result a line; a rerun resumes after them"
+    )
     submit.set_defaults(handler=command_submit)
 
     rules = commands.add_parser("rules", help="rule packs")

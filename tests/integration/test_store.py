@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from clearway.store import DecisionStore, open_store
-from clearway.store.base import DecisionRecord
+from clearway.store.base import ConcurrentChange, DecisionRecord
 
 T0 = datetime(2026, 9, 15, 12, 0, tzinfo=UTC)
 
@@ -38,7 +39,7 @@ def record(
 def test_migrations_are_versioned_and_idempotent(store_url: str) -> None:
     first = open_store(store_url)
     second = open_store(store_url)
-    assert first.migrate() == second.migrate() == 1
+    assert first.migrate() == second.migrate() == 2
     first.close()
     second.close()
 
@@ -63,7 +64,12 @@ def test_a_held_decision_is_re_evaluated_as_a_new_revision(store: DecisionStore)
     store.save_many([record("A1", "HOLD_PENDING_CHECKS")])
     (cleared,) = store.save_many([record("A1", "RELEASE", at=T0 + timedelta(minutes=5))])
     assert (cleared.outcome, cleared.revision) == ("RELEASE", 2)
-    assert [h[1] for h in store.history("p1", "A1")] == ["HOLD_PENDING_CHECKS", "RELEASE"]
+    versions = store.history("p1", "A1")
+    assert [(v.revision, v.kind, v.outcome) for v in versions] == [
+        (1, "submitted", "HOLD_PENDING_CHECKS"),
+        (2, "reevaluated", "RELEASE"),
+    ]
+    assert [d.declaration_id for d in store.held("p1", 10)] == []
 
 
 def test_a_chunk_is_one_transaction(store: DecisionStore) -> None:
@@ -127,3 +133,36 @@ def test_concurrent_saves_of_one_declaration_store_it_once(store: DecisionStore)
         thread.join()
     assert errors == []
     assert len(store.history("p1", "RACE")) == 1
+
+
+def test_amendment_and_cancellation_keep_every_version(store: DecisionStore) -> None:
+    store.save_many([record("M1", "HOLD_FOR_DOCUMENTS", payload=b"v1")])
+    amended = dataclasses.replace(
+        record("M1", "RELEASE", payload=b"v2", at=T0 + timedelta(hours=1)),
+        kind="amended",
+        reason="invoice corrected",
+    )
+    stored = store.supersede(amended, expected_revision=1)
+    assert (stored.revision, stored.outcome, stored.payload) == (2, "RELEASE", b"v2")
+    current = store.get("p1", "M1")
+    assert current is not None and current.payload == b"v2"
+    with pytest.raises(ConcurrentChange):
+        store.supersede(dataclasses.replace(amended, kind="cancelled"), expected_revision=1)
+    versions = store.history("p1", "M1")
+    assert [(v.kind, v.reason, v.payload) for v in versions] == [
+        ("submitted", "", b"v1"),
+        ("amended", "invoice corrected", b"v2"),
+    ]
+
+
+def test_held_lists_only_the_partners_held_parcels(store: DecisionStore) -> None:
+    store.save_many(
+        [
+            record("H1", "HOLD_PENDING_CHECKS"),
+            record("H2", "RELEASE"),
+            record("H3", "HOLD_PENDING_CHECKS", at=T0 + timedelta(seconds=1)),
+            record("H4", "HOLD_PENDING_CHECKS", partner="p2"),
+        ]
+    )
+    assert [d.declaration_id for d in store.held("p1", 10)] == ["H1", "H3"]
+    assert [d.declaration_id for d in store.held("p1", 1)] == ["H1"]

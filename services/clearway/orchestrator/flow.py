@@ -9,9 +9,10 @@ released unchecked; resubmitting them later re-evaluates them.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,19 +22,28 @@ import grpc
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from clearway.declarations.codec import DeclarationReader, money_from_proto
+from clearway.declarations.codec import DeclarationReader, money_from_proto, read_declaration
 from clearway.declarations.model import Declaration
 from clearway.orchestrator.clients import ServiceClients
 from clearway.orchestrator.decision import CHANNEL_NAMES, DecisionFacts, decide
 from clearway.rules import RulesEngine
 from clearway.runtime.errors import (
+    Aborted,
     AlreadyExists,
     ClearwayError,
+    FailedPrecondition,
     FieldViolation,
     InvalidArgument,
+    NotFound,
     status_of,
 )
-from clearway.store.base import DecisionRecord, DecisionStore, StoredDecision, payload_digest
+from clearway.store.base import (
+    ConcurrentChange,
+    DecisionRecord,
+    DecisionStore,
+    StoredDecision,
+    payload_digest,
+)
 from clearway.v1 import (
     classification_pb2,
     clearance_pb2,
@@ -46,6 +56,8 @@ from clearway.v1 import (
 log = logging.getLogger(__name__)
 
 PENDING = "HOLD_PENDING_CHECKS"
+CANCELLED = "CANCELLED"
+FINAL_OUTCOMES = frozenset({"RELEASE", "REFUSE"})
 _REQUEST_INDEX = re.compile(r"^requests\[(\d+)\]\.(.+)$")
 
 
@@ -129,6 +141,84 @@ class ClearanceFlow:
                 )
         return [r for r in results if r is not None]
 
+    def amend(
+        self, partner_id: str, amended: common_pb2.Declaration, reason: str
+    ) -> tuple[clearance_pb2.Decision, int]:
+        """Decide an amended declaration and make it the current version."""
+        model = read_declaration(amended)
+        current = self._current(partner_id, model.declaration_id)
+        if current.outcome == CANCELLED:
+            raise FailedPrecondition(
+                f"declaration {model.declaration_id} was cancelled and cannot be amended",
+                reason="DECLARATION_CANCELLED",
+            )
+        payload = amended.SerializeToString(deterministic=True)
+        if payload_digest(payload) == current.payload_sha256:
+            return clearance_pb2.Decision.FromString(current.decision), current.revision
+        work = _Work(0, amended, model, payload)
+        for _, error in self._evaluate([work]):
+            raise error
+        record = dataclasses.replace(self._record(partner_id, work), kind="amended", reason=reason)
+        stored = self._supersede(record, current.revision)
+        return clearance_pb2.Decision.FromString(stored.decision), stored.revision
+
+    def cancel(
+        self, partner_id: str, declaration_id: str, reason: str
+    ) -> tuple[clearance_pb2.Decision, int]:
+        """Withdraw a declaration that has not been released; cancelling twice is a no-op."""
+        current = self._current(partner_id, declaration_id)
+        decision = clearance_pb2.Decision.FromString(current.decision)
+        if current.outcome == CANCELLED:
+            return decision, current.revision
+        if current.outcome in FINAL_OUTCOMES:
+            raise FailedPrecondition(
+                f"declaration {declaration_id} is {current.outcome.lower()} and cannot be "
+                "cancelled; amend it instead",
+                reason="DECLARATION_NOT_CANCELLABLE",
+                metadata={"outcome": current.outcome},
+            )
+        decision.outcome = clearance_pb2.OUTCOME_CANCELLED
+        decision.reasons.append(
+            clearance_pb2.DecisionReason(
+                source="clearance", code="CANCELLED", text=reason or "cancelled by the declarant"
+            )
+        )
+        decision.decided_at.FromDatetime(datetime.now(UTC))
+        original = common_pb2.Declaration.FromString(current.payload)
+        record = DecisionRecord(
+            partner_id=partner_id,
+            declaration_id=declaration_id,
+            payload=current.payload,
+            destination_country=original.destination_country,
+            declaration_date=_iso_date(original),
+            outcome=CANCELLED,
+            decided_at=decision.decided_at.ToDatetime(tzinfo=UTC),
+            decision=decision.SerializeToString(deterministic=True),
+            service_answers={},
+            rules_revisions=dict(decision.rules_revisions),
+            kind="cancelled",
+            reason=reason,
+        )
+        stored = self._supersede(record, current.revision)
+        return clearance_pb2.Decision.FromString(stored.decision), stored.revision
+
+    def reevaluate_held(self, partner_id: str, limit: int) -> list[ClearanceResult]:
+        """Decide again the parcels held pending checks (after a service came back)."""
+        held = self.store.held(partner_id, limit)
+        return self.clear(partner_id, [common_pb2.Declaration.FromString(d.payload) for d in held])
+
+    def _current(self, partner_id: str, declaration_id: str) -> StoredDecision:
+        current = self.store.get(partner_id, declaration_id)
+        if current is None:
+            raise declaration_not_found(declaration_id)
+        return current
+
+    def _supersede(self, record: DecisionRecord, revision: int) -> StoredDecision:
+        try:
+            return self.store.supersede(record, revision)
+        except ConcurrentChange as error:
+            raise Aborted(str(error), reason="CONCURRENT_CHANGE") from error
+
     def _idempotency(
         self,
         partner_id: str,
@@ -162,56 +252,94 @@ class ClearanceFlow:
         return work
 
     def _evaluate(self, work: list[_Work]) -> list[tuple[_Work, ClearwayError]]:
+        """Decide every declaration of `work`; return those a service rejected as bad input."""
         rejected = self._classify(work)
-        rejected_ids = {id(w) for w, _ in rejected}
-        live = [w for w in work if id(w) not in rejected_ids]
+        live = _excluding(work, rejected)
+        rejected += self._decide_origin(live)
+        live = _excluding(live, rejected)
         if live:
-            self._decide_origin(live)
             self._value_and_assess(live)
             self._decide(live)
         return rejected
 
-    def _classify(self, work: list[_Work]) -> list[tuple[_Work, ClearwayError]]:
-        """Classify every item of the chunk in one call; reject declarations with unknown codes."""
+    def _batch_call(
+        self,
+        service: str,
+        work: list[_Work],
+        call: Callable[[list[_Work]], Any],
+        locate: Callable[[list[_Work], int, str], tuple[_Work, str] | None],
+    ) -> tuple[list[_Work], Any, list[tuple[_Work, ClearwayError]]]:
+        """Call a batch RPC; declarations it rejects as bad input are dropped and the rest retried.
+
+        Returns the declarations answered, the response, and the rejections. Any other
+        failure marks the batch unavailable (held), never released unchecked.
+        """
         rejected: list[tuple[_Work, ClearwayError]] = []
         remaining = list(work)
         for _attempt in range(2):
-            positions = [(w, item) for w in remaining for item in w.proto.items]
+            if not remaining:
+                break
+            try:
+                return remaining, call(remaining), rejected
+            except grpc.RpcError as error:
+                bad = (
+                    _rejections(error, remaining, locate)
+                    if error.code() == grpc.StatusCode.INVALID_ARGUMENT
+                    else []
+                )
+                if not bad:
+                    _mark_unavailable(remaining, service, error)
+                    return [], None, rejected
+                rejected.extend(bad)
+                remaining = _excluding(remaining, bad)
+        if remaining:
+            for w in remaining:
+                _hold(w, service, "rejected the batch twice; held for review")
+        return [], None, rejected
+
+    def _classify(self, work: list[_Work]) -> list[tuple[_Work, ClearwayError]]:
+        """Classify every item of the chunk in one call; reject declarations with unknown codes."""
+
+        def positions(batch: list[_Work]) -> list[tuple[_Work, int]]:
+            return [(w, index) for w in batch for index in range(len(w.proto.items))]
+
+        def call(batch: list[_Work]) -> classification_pb2.ClassifyBatchResponse:
+            items = positions(batch)
             request = classification_pb2.ClassifyBatchRequest(
                 requests=[
                     classification_pb2.ClassifyRequest(
-                        description=item.description,
-                        category_path=item.category_path,
-                        material=item.material,
-                        brand=item.brand,
-                        declared_hs_code=item.declared_hs_code,
+                        description=w.proto.items[i].description,
+                        category_path=w.proto.items[i].category_path,
+                        material=w.proto.items[i].material,
+                        brand=w.proto.items[i].brand,
+                        declared_hs_code=w.proto.items[i].declared_hs_code,
                         destination_country=w.model.destination_country,
                     )
-                    for w, item in positions
+                    for w, i in items
                 ]
             )
-            try:
-                response = self.clients.classification.ClassifyBatch(
-                    request, timeout=self._deadline(len(positions))
+            response: classification_pb2.ClassifyBatchResponse = (
+                self.clients.classification.ClassifyBatch(
+                    request, timeout=self._deadline(len(items))
                 )
-            except grpc.RpcError as error:
-                if error.code() != grpc.StatusCode.INVALID_ARGUMENT:
-                    _mark_unavailable(remaining, "classification", error)
-                    return rejected
-                bad = _reject_declared_codes(error, positions)
-                if not bad:
-                    _mark_unavailable(remaining, "classification", error)
-                    return rejected
-                rejected.extend(bad)
-                bad_ids = {id(b) for b, _ in bad}
-                remaining = [w for w in remaining if id(w) not in bad_ids]
-                continue
-            for (w, item), answer in zip(positions, response.responses, strict=True):
-                _record_classification(w, item, answer)
-            return rejected
+            )
+            return response
+
+        def locate(batch: list[_Work], index: int, field: str) -> tuple[_Work, str] | None:
+            items = positions(batch)
+            if index >= len(items):
+                return None
+            w, item = items[index]
+            return w, f"declaration.items[{item}].{field}"
+
+        answered, response, rejected = self._batch_call("classification", work, call, locate)
+        if response is not None:
+            for (w, index), answer in zip(positions(answered), response.responses, strict=True):
+                _record_classification(w, w.proto.items[index], answer)
         return rejected
 
-    def _decide_origin(self, work: list[_Work]) -> None:
+    def _decide_origin(self, work: list[_Work]) -> list[tuple[_Work, ClearwayError]]:
+        """Decide claimed preferences first: valuation needs to know which were granted."""
         claims = [
             w
             for w in work
@@ -220,37 +348,32 @@ class ClearanceFlow:
             and not w.unavailable
         ]
         if not claims:
-            return
-        request = origin_pb2.DecidePreferenceBatchRequest(
-            requests=[
-                origin_pb2.DecidePreferenceRequest(declaration=w.proto, items=w.items)
-                for w in claims
-            ]
-        )
-        try:
-            response = self.clients.origin.DecidePreferenceBatch(
-                request, timeout=self._deadline(len(claims))
+            return []
+
+        def call(batch: list[_Work]) -> origin_pb2.DecidePreferenceBatchResponse:
+            request = origin_pb2.DecidePreferenceBatchRequest(
+                requests=[
+                    origin_pb2.DecidePreferenceRequest(declaration=w.proto, items=w.items)
+                    for w in batch
+                ]
             )
-        except grpc.RpcError as error:
-            _mark_unavailable(claims, "origin", error)
-            return
-        for w, answer in zip(claims, response.responses, strict=True):
-            w.answers["origin"] = _as_json(answer)
-            w.revisions["origin"] = answer.rules_revision
-            granted = {p.line_number: p.agreement for p in answer.items if p.granted}
-            for context in w.items:
-                context.preference_agreement = granted.get(context.line_number, "")
-            for preference in answer.items:
-                if not preference.granted:
-                    w.reasons.append(
-                        clearance_pb2.DecisionReason(
-                            source="origin",
-                            code="PREFERENCE_REFUSED",
-                            text="; ".join(f.text for f in preference.findings if not f.passed)
-                            or f"preference under {preference.agreement} refused",
-                            line_number=preference.line_number,
-                        )
-                    )
+            response: origin_pb2.DecidePreferenceBatchResponse = (
+                self.clients.origin.DecidePreferenceBatch(
+                    request, timeout=self._deadline(len(batch))
+                )
+            )
+            return response
+
+        def locate(batch: list[_Work], index: int, field: str) -> tuple[_Work, str] | None:
+            if index >= len(batch) or not field.startswith("declaration."):
+                return None
+            return batch[index], field
+
+        answered, response, rejected = self._batch_call("origin", claims, call, locate)
+        if response is not None:
+            for w, answer in zip(answered, response.responses, strict=True):
+                _record_origin(w, answer)
+        return rejected
 
     def _value_and_assess(self, work: list[_Work]) -> None:
         """Valuation and risk in parallel: both only need the classified items."""
@@ -380,6 +503,19 @@ class ClearanceFlow:
         )
 
 
+def declaration_not_found(declaration_id: str) -> NotFound:
+    return NotFound(
+        f"no declaration {declaration_id} for this partner",
+        reason="DECLARATION_NOT_FOUND",
+        metadata={"declaration_id": declaration_id},
+    )
+
+
+def _iso_date(declaration: common_pb2.Declaration) -> str:
+    when = declaration.declaration_date
+    return f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
+
+
 def _as_json(message: Message) -> dict[str, Any]:
     return json_format.MessageToDict(message, preserving_proto_field_name=True)
 
@@ -399,14 +535,35 @@ def _mark_unavailable(work: Sequence[_Work], service: str, error: grpc.RpcError)
         extra={"target_service": service, "code": error.code().name, "parcels": len(work)},
     )
     for w in work:
-        w.unavailable.append(service)
-        w.reasons.append(
-            clearance_pb2.DecisionReason(
-                source=service,
-                code="SERVICE_UNAVAILABLE",
-                text=f"{service} did not answer ({error.code().name}); held until it does",
-            )
+        _hold(w, service, f"did not answer ({error.code().name}); held until it does")
+
+
+def _hold(w: _Work, service: str, why: str) -> None:
+    w.unavailable.append(service)
+    w.reasons.append(
+        clearance_pb2.DecisionReason(
+            source=service, code="SERVICE_UNAVAILABLE", text=f"{service} {why}"
         )
+    )
+
+
+def _record_origin(w: _Work, answer: origin_pb2.DecidePreferenceResponse) -> None:
+    w.answers["origin"] = _as_json(answer)
+    w.revisions["origin"] = answer.rules_revision
+    granted = {p.line_number: p.agreement for p in answer.items if p.granted}
+    for context in w.items:
+        context.preference_agreement = granted.get(context.line_number, "")
+    for preference in answer.items:
+        if not preference.granted:
+            w.reasons.append(
+                clearance_pb2.DecisionReason(
+                    source="origin",
+                    code="PREFERENCE_REFUSED",
+                    text="; ".join(f.text for f in preference.findings if not f.passed)
+                    or f"preference under {preference.agreement} refused",
+                    line_number=preference.line_number,
+                )
+            )
 
 
 def _record_classification(
@@ -444,36 +601,41 @@ def _record_classification(
     w.answers.setdefault("classification", []).append(_as_json(answer))
 
 
-def _reject_declared_codes(
-    error: grpc.RpcError, positions: list[tuple[_Work, common_pb2.DeclarationItem]]
+def _rejections(
+    error: grpc.RpcError,
+    batch: list[_Work],
+    locate: Callable[[list[_Work], int, str], tuple[_Work, str] | None],
 ) -> list[tuple[_Work, ClearwayError]]:
-    """Map the batch's field violations back to the declarations and items they belong to."""
-    _info, violations = status_of(error)
-    by_work: dict[int, list[FieldViolation]] = {}
-    owners: dict[int, _Work] = {}
+    """Map a batch's field violations (`requests[i].…`) back to declarations and their fields."""
+    info, violations = status_of(error)
+    found: dict[int, tuple[_Work, list[FieldViolation]]] = {}
     for violation in violations:
         match = _REQUEST_INDEX.match(violation.field)
-        if match is None or int(match.group(1)) >= len(positions):
+        located = locate(batch, int(match.group(1)), match.group(2)) if match else None
+        if located is None:
             continue
-        w, item = positions[int(match.group(1))]
-        item_index = list(w.proto.items).index(item)
-        field_name = match.group(2)
-        by_work.setdefault(id(w), []).append(
-            FieldViolation(f"declaration.items[{item_index}].{field_name}", violation.description)
+        w, field_path = located
+        found.setdefault(id(w), (w, []))[1].append(
+            FieldViolation(field_path, violation.description)
         )
-        owners[id(w)] = w
+    reason = info.reason if info is not None else "INVALID_ARGUMENT"
     return [
         (
-            owners[key],
+            w,
             InvalidArgument(
-                "the declaration has an item the classification service rejects: "
-                + ", ".join(v.field for v in found),
-                reason="HS_CODE_UNKNOWN",
-                violations=tuple(found),
+                f"the declaration has fields a service rejects ({reason}): "
+                + ", ".join(v.field for v in found_violations),
+                reason=reason,
+                violations=tuple(found_violations),
             ),
         )
-        for key, found in by_work.items()
+        for w, found_violations in found.values()
     ]
+
+
+def _excluding(work: list[_Work], rejected: list[tuple[_Work, ClearwayError]]) -> list[_Work]:
+    rejected_ids = {id(w) for w, _ in rejected}
+    return [w for w in work if id(w) not in rejected_ids]
 
 
 def _conflict(

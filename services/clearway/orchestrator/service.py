@@ -8,9 +8,9 @@ from datetime import UTC
 import grpc
 
 from clearway.orchestrator.clients import ServiceClients
-from clearway.orchestrator.flow import ClearanceFlow, ClearanceResult
+from clearway.orchestrator.flow import ClearanceFlow, ClearanceResult, declaration_not_found
 from clearway.rules import RulesEngine
-from clearway.runtime.errors import FieldViolations, InvalidArgument, NotFound
+from clearway.runtime.errors import FieldViolations, InvalidArgument
 from clearway.runtime.server import ClearwayService
 from clearway.store import open_store
 from clearway.store.base import decode_page_token
@@ -66,18 +66,10 @@ class ClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
     def GetDecision(
         self, request: clearance_pb2.GetDecisionRequest, context: grpc.ServicerContext
     ) -> clearance_pb2.GetDecisionResponse:
-        if not request.declaration_id:
-            raise InvalidArgument(
-                "declaration_id is required",
-                violations=FieldViolations.single("declaration_id", "is required"),
-            )
+        _require_id(request.declaration_id)
         stored = self.service.domain.store.get(partner_of(context), request.declaration_id)
         if stored is None:
-            raise NotFound(
-                f"no declaration {request.declaration_id} for this partner",
-                reason="DECLARATION_NOT_FOUND",
-                metadata={"declaration_id": request.declaration_id},
-            )
+            raise declaration_not_found(request.declaration_id)
         return clearance_pb2.GetDecisionResponse(
             decision=clearance_pb2.Decision.FromString(stored.decision),
             declaration=common_pb2.Declaration.FromString(stored.payload),
@@ -114,6 +106,82 @@ class ClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
         return clearance_pb2.ListDecisionsResponse(
             decisions=[clearance_pb2.Decision.FromString(d.decision) for d in page.decisions],
             next_page_token=page.next_token,
+        )
+
+    def AmendDeclaration(
+        self, request: clearance_pb2.AmendDeclarationRequest, context: grpc.ServicerContext
+    ) -> clearance_pb2.AmendDeclarationResponse:
+        decision, revision = self.service.domain.amend(
+            partner_of(context), request.declaration, _reason(request.reason)
+        )
+        return clearance_pb2.AmendDeclarationResponse(decision=decision, revision=revision)
+
+    def CancelDeclaration(
+        self, request: clearance_pb2.CancelDeclarationRequest, context: grpc.ServicerContext
+    ) -> clearance_pb2.CancelDeclarationResponse:
+        _require_id(request.declaration_id)
+        decision, revision = self.service.domain.cancel(
+            partner_of(context), request.declaration_id, _reason(request.reason)
+        )
+        return clearance_pb2.CancelDeclarationResponse(decision=decision, revision=revision)
+
+    def ReevaluateHeld(
+        self, request: clearance_pb2.ReevaluateHeldRequest, context: grpc.ServicerContext
+    ) -> clearance_pb2.ReevaluateHeldResponse:
+        if not 0 <= request.limit <= MAX_CHUNK:
+            raise InvalidArgument(
+                "limit is out of range",
+                violations=FieldViolations.single("limit", f"must be between 0 and {MAX_CHUNK}"),
+            )
+        results = self.service.domain.reevaluate_held(
+            partner_of(context), request.limit or MAX_CHUNK
+        )
+        decisions = [r.decision for r in results if r.decision is not None]
+        return clearance_pb2.ReevaluateHeldResponse(
+            decisions=decisions,
+            still_held=sum(
+                1 for d in decisions if d.outcome == clearance_pb2.OUTCOME_HOLD_PENDING_CHECKS
+            ),
+        )
+
+    def GetDecisionHistory(
+        self, request: clearance_pb2.GetDecisionHistoryRequest, context: grpc.ServicerContext
+    ) -> clearance_pb2.GetDecisionHistoryResponse:
+        _require_id(request.declaration_id)
+        versions = self.service.domain.store.history(partner_of(context), request.declaration_id)
+        if not versions:
+            raise declaration_not_found(request.declaration_id)
+        return clearance_pb2.GetDecisionHistoryResponse(
+            versions=[
+                clearance_pb2.DecisionVersion(
+                    revision=v.revision,
+                    kind=v.kind,
+                    reason=v.reason,
+                    decision=clearance_pb2.Decision.FromString(v.decision),
+                    declaration=common_pb2.Declaration.FromString(v.payload),
+                )
+                for v in versions
+            ]
+        )
+
+
+MAX_REASON = 500
+
+
+def _reason(text: str) -> str:
+    if len(text) > MAX_REASON:
+        raise InvalidArgument(
+            "reason is too long",
+            violations=FieldViolations.single("reason", f"at most {MAX_REASON} characters"),
+        )
+    return text.strip()
+
+
+def _require_id(declaration_id: str) -> None:
+    if not declaration_id:
+        raise InvalidArgument(
+            "declaration_id is required",
+            violations=FieldViolations.single("declaration_id", "is required"),
         )
 
 

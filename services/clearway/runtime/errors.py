@@ -87,6 +87,20 @@ class AlreadyExists(ClearwayError):
     reason = "ALREADY_EXISTS"
 
 
+class FailedPrecondition(ClearwayError):
+    """The request is well formed but the resource's state does not allow it."""
+
+    code = grpc.StatusCode.FAILED_PRECONDITION
+    reason = "FAILED_PRECONDITION"
+
+
+class Aborted(ClearwayError):
+    """A concurrent change won; the caller may retry."""
+
+    code = grpc.StatusCode.ABORTED
+    reason = "ABORTED"
+
+
 class Unavailable(ClearwayError):
     code = grpc.StatusCode.UNAVAILABLE
     reason = "UNAVAILABLE"

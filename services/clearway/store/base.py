@@ -2,13 +2,15 @@
 
 A declaration is keyed by (partner, declaration id). Its payload is stored as the
 deterministic proto encoding with its SHA-256, so a resubmission is recognised
-byte for byte; each decision is a row of its history (a held decision that is
-re-evaluated gets a new revision), and the declaration row points at the current one.
+byte for byte. Each decision is a row of its history — a held decision that is
+re-evaluated, an amendment or a cancellation adds a revision with the payload it
+was decided on — and the declaration row points at the current one.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 from abc import ABC, abstractmethod
@@ -53,7 +55,22 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             " ON declarations (partner_id, decided_at, declaration_id)",
         ),
     ),
+    (
+        2,
+        "amendments and cancellations: each decision version keeps its payload, kind and reason",
+        (
+            "ALTER TABLE decisions ADD COLUMN kind TEXT NOT NULL DEFAULT 'submitted'",
+            "ALTER TABLE decisions ADD COLUMN reason TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE decisions ADD COLUMN payload {blob}",
+            "UPDATE decisions SET payload = (SELECT d.payload FROM declarations d"
+            " WHERE d.partner_id = decisions.partner_id"
+            " AND d.declaration_id = decisions.declaration_id)",
+            "CREATE INDEX declarations_by_outcome ON declarations (partner_id, outcome)",
+        ),
+    ),
 )
+
+HELD = "HOLD_PENDING_CHECKS"
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,8 @@ class DecisionRecord:
     decision: bytes
     service_answers: dict[str, Any]
     rules_revisions: dict[str, str]
+    kind: str = "submitted"
+    reason: str = ""
 
     @property
     def payload_sha256(self) -> str:
@@ -88,6 +107,18 @@ class StoredDecision:
     decided_at: datetime
     decision: bytes
     revision: int
+
+
+@dataclass(frozen=True)
+class DecisionVersion:
+    """One row of a declaration's decision history."""
+
+    revision: int
+    kind: str
+    reason: str
+    outcome: str
+    decision: bytes
+    payload: bytes
 
 
 @dataclass(frozen=True)
@@ -113,6 +144,10 @@ def decode_page_token(token: str) -> tuple[datetime, str]:
         return datetime.fromisoformat(stamp), str(declaration_id)
     except (ValueError, TypeError) as exc:
         raise ValueError("page_token is not one this service issued") from exc
+
+
+class ConcurrentChange(Exception):
+    """Another writer changed the declaration between our read and our write."""
 
 
 class DecisionStore(ABC):
@@ -228,31 +263,11 @@ class DecisionStore(ABC):
 
     def _save(self, cursor: Any, record: DecisionRecord) -> StoredDecision:
         existing = self._get(cursor, record.partner_id, record.declaration_id)
-        revision = 1
-        if existing is not None:
-            if existing.outcome != "HOLD_PENDING_CHECKS" or (
-                existing.payload_sha256 != record.payload_sha256
-            ):
-                return existing
-            revision = existing.revision + 1
-            cursor.execute(
-                self._sql(
-                    "UPDATE declarations SET outcome = ?, decided_at = ?, decision_revision = ?"
-                    " WHERE partner_id = ? AND declaration_id = ?"
-                ),
-                (
-                    record.outcome,
-                    self._to_db_time(record.decided_at),
-                    revision,
-                    record.partner_id,
-                    record.declaration_id,
-                ),
-            )
-        else:
+        if existing is None:
             cursor.execute(
                 self._sql(
                     "INSERT INTO declarations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    + self._insert_conflict_clause()
+                    " ON CONFLICT (partner_id, declaration_id) DO NOTHING"
                 ),
                 (
                     record.partner_id,
@@ -264,16 +279,56 @@ class DecisionStore(ABC):
                     self._to_db_time(record.decided_at),
                     record.outcome,
                     self._to_db_time(record.decided_at),
-                    revision,
+                    1,
                 ),
             )
-            if cursor.rowcount == 0:
-                # A replica stored the same declaration between our read and our insert.
-                raced = self._get(cursor, record.partner_id, record.declaration_id)
-                if raced is not None:
-                    return raced
+            if cursor.rowcount == 1:
+                return self._append(cursor, record, 1)
+            # A replica stored the same declaration between our read and our insert.
+            existing = self._get(cursor, record.partner_id, record.declaration_id)
+            if existing is None:
+                raise RuntimeError(f"{record.declaration_id} vanished during its insert")
+        if existing.outcome != HELD or existing.payload_sha256 != record.payload_sha256:
+            return existing
+        return self._replace(cursor, record, existing, "reevaluated")
+
+    def _replace(
+        self, cursor: Any, record: DecisionRecord, existing: StoredDecision, kind: str
+    ) -> StoredDecision:
+        """Make `record` the current decision, as the next revision after `existing`."""
+        revision = existing.revision + 1
         cursor.execute(
-            self._sql("INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+            self._sql(
+                "UPDATE declarations SET payload = ?, payload_sha256 = ?, destination_country = ?,"
+                " declaration_date = ?, outcome = ?, decided_at = ?, decision_revision = ?"
+                " WHERE partner_id = ? AND declaration_id = ? AND decision_revision = ?"
+            ),
+            (
+                record.payload,
+                record.payload_sha256,
+                record.destination_country,
+                record.declaration_date,
+                record.outcome,
+                self._to_db_time(record.decided_at),
+                revision,
+                record.partner_id,
+                record.declaration_id,
+                existing.revision,
+            ),
+        )
+        if cursor.rowcount != 1:
+            raise ConcurrentChange(
+                f"{record.declaration_id} changed while it was being decided; try again"
+            )
+        return self._append(cursor, dataclasses.replace(record, kind=kind), revision)
+
+    def _append(self, cursor: Any, record: DecisionRecord, revision: int) -> StoredDecision:
+        cursor.execute(
+            self._sql(
+                "INSERT INTO decisions (partner_id, declaration_id, revision, outcome, decided_at,"
+                " decision, service_answers, rules_revisions, kind, reason, payload)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ),
             (
                 record.partner_id,
                 record.declaration_id,
@@ -283,6 +338,9 @@ class DecisionStore(ABC):
                 record.decision,
                 json.dumps(record.service_answers, sort_keys=True),
                 json.dumps(record.rules_revisions, sort_keys=True),
+                record.kind,
+                record.reason,
+                record.payload,
             ),
         )
         return StoredDecision(
@@ -296,20 +354,46 @@ class DecisionStore(ABC):
             revision=revision,
         )
 
-    def _insert_conflict_clause(self) -> str:
-        return " ON CONFLICT (partner_id, declaration_id) DO NOTHING"
+    def supersede(self, record: DecisionRecord, expected_revision: int) -> StoredDecision:
+        """Store an amendment or cancellation (record.kind) as the next revision.
 
-    def history(self, partner_id: str, declaration_id: str) -> list[tuple[int, str, bytes]]:
-        """Every decision revision of a declaration: (revision, outcome, decision bytes)."""
+        `expected_revision` is the revision the caller decided against; if another
+        change landed meanwhile this raises ConcurrentChange instead of losing it.
+        """
+        with self._transaction() as cursor:
+            existing = self._get(cursor, record.partner_id, record.declaration_id)
+            if existing is None or existing.revision != expected_revision:
+                raise ConcurrentChange(
+                    f"{record.declaration_id} changed while it was being decided; try again"
+                )
+            return self._replace(cursor, record, existing, record.kind)
+
+    def held(self, partner_id: str, limit: int) -> list[StoredDecision]:
+        """The partner's parcels held pending checks, oldest first."""
         with self._transaction() as cursor:
             cursor.execute(
                 self._sql(
-                    "SELECT revision, outcome, decision FROM decisions"
+                    self._SELECT + " WHERE d.partner_id = ? AND d.outcome = ?"
+                    " ORDER BY d.decided_at, d.declaration_id LIMIT ?"
+                ),
+                (partner_id, HELD, limit),
+            )
+            return [self._row(row) for row in cursor.fetchall()]
+
+    def history(self, partner_id: str, declaration_id: str) -> list[DecisionVersion]:
+        """Every decision version of a declaration, oldest first."""
+        with self._transaction() as cursor:
+            cursor.execute(
+                self._sql(
+                    "SELECT revision, kind, reason, outcome, decision, payload FROM decisions"
                     " WHERE partner_id = ? AND declaration_id = ? ORDER BY revision"
                 ),
                 (partner_id, declaration_id),
             )
-            return [(row[0], row[1], bytes(row[2])) for row in cursor.fetchall()]
+            return [
+                DecisionVersion(row[0], row[1], row[2], row[3], bytes(row[4]), bytes(row[5]))
+                for row in cursor.fetchall()
+            ]
 
     def list(
         self,

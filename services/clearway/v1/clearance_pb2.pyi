@@ -23,6 +23,7 @@ class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OUTCOME_INSPECT: _ClassVar[Outcome]
     OUTCOME_REFUSE: _ClassVar[Outcome]
     OUTCOME_HOLD_PENDING_CHECKS: _ClassVar[Outcome]
+    OUTCOME_CANCELLED: _ClassVar[Outcome]
 OUTCOME_UNSPECIFIED: Outcome
 OUTCOME_RELEASE: Outcome
 OUTCOME_RELEASE_AFTER_PAYMENT: Outcome
@@ -30,6 +31,7 @@ OUTCOME_HOLD_FOR_DOCUMENTS: Outcome
 OUTCOME_INSPECT: Outcome
 OUTCOME_REFUSE: Outcome
 OUTCOME_HOLD_PENDING_CHECKS: Outcome
+OUTCOME_CANCELLED: Outcome
 
 class DecisionReason(_message.Message):
     __slots__ = ("source", "code", "text", "rule_id", "line_number")
@@ -161,3 +163,75 @@ class ListDecisionsResponse(_message.Message):
     decisions: _containers.RepeatedCompositeFieldContainer[Decision]
     next_page_token: str
     def __init__(self, decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class AmendDeclarationRequest(_message.Message):
+    __slots__ = ("declaration", "reason")
+    DECLARATION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    declaration: _common_pb2.Declaration
+    reason: str
+    def __init__(self, declaration: _Optional[_Union[_common_pb2.Declaration, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class AmendDeclarationResponse(_message.Message):
+    __slots__ = ("decision", "revision")
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    decision: Decision
+    revision: int
+    def __init__(self, decision: _Optional[_Union[Decision, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class CancelDeclarationRequest(_message.Message):
+    __slots__ = ("declaration_id", "reason")
+    DECLARATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    declaration_id: str
+    reason: str
+    def __init__(self, declaration_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CancelDeclarationResponse(_message.Message):
+    __slots__ = ("decision", "revision")
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    decision: Decision
+    revision: int
+    def __init__(self, decision: _Optional[_Union[Decision, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class ReevaluateHeldRequest(_message.Message):
+    __slots__ = ("limit",)
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+
+class ReevaluateHeldResponse(_message.Message):
+    __slots__ = ("decisions", "still_held")
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    STILL_HELD_FIELD_NUMBER: _ClassVar[int]
+    decisions: _containers.RepeatedCompositeFieldContainer[Decision]
+    still_held: int
+    def __init__(self, decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ..., still_held: _Optional[int] = ...) -> None: ...
+
+class GetDecisionHistoryRequest(_message.Message):
+    __slots__ = ("declaration_id",)
+    DECLARATION_ID_FIELD_NUMBER: _ClassVar[int]
+    declaration_id: str
+    def __init__(self, declaration_id: _Optional[str] = ...) -> None: ...
+
+class DecisionVersion(_message.Message):
+    __slots__ = ("revision", "kind", "reason", "decision", "declaration")
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    DECLARATION_FIELD_NUMBER: _ClassVar[int]
+    revision: int
+    kind: str
+    reason: str
+    decision: Decision
+    declaration: _common_pb2.Declaration
+    def __init__(self, revision: _Optional[int] = ..., kind: _Optional[str] = ..., reason: _Optional[str] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., declaration: _Optional[_Union[_common_pb2.Declaration, _Mapping]] = ...) -> None: ...
+
+class GetDecisionHistoryResponse(_message.Message):
+    __slots__ = ("versions",)
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    versions: _containers.RepeatedCompositeFieldContainer[DecisionVersion]
+    def __init__(self, versions: _Optional[_Iterable[_Union[DecisionVersion, _Mapping]]] = ...) -> None: ...

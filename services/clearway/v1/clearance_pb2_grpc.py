@@ -55,6 +55,26 @@ class ClearanceServiceStub:
                 request_serializer=clearway_dot_v1_dot_clearance__pb2.ListDecisionsRequest.SerializeToString,
                 response_deserializer=clearway_dot_v1_dot_clearance__pb2.ListDecisionsResponse.FromString,
                 _registered_method=True)
+        self.AmendDeclaration = channel.unary_unary(
+                '/clearway.v1.ClearanceService/AmendDeclaration',
+                request_serializer=clearway_dot_v1_dot_clearance__pb2.AmendDeclarationRequest.SerializeToString,
+                response_deserializer=clearway_dot_v1_dot_clearance__pb2.AmendDeclarationResponse.FromString,
+                _registered_method=True)
+        self.CancelDeclaration = channel.unary_unary(
+                '/clearway.v1.ClearanceService/CancelDeclaration',
+                request_serializer=clearway_dot_v1_dot_clearance__pb2.CancelDeclarationRequest.SerializeToString,
+                response_deserializer=clearway_dot_v1_dot_clearance__pb2.CancelDeclarationResponse.FromString,
+                _registered_method=True)
+        self.ReevaluateHeld = channel.unary_unary(
+                '/clearway.v1.ClearanceService/ReevaluateHeld',
+                request_serializer=clearway_dot_v1_dot_clearance__pb2.ReevaluateHeldRequest.SerializeToString,
+                response_deserializer=clearway_dot_v1_dot_clearance__pb2.ReevaluateHeldResponse.FromString,
+                _registered_method=True)
+        self.GetDecisionHistory = channel.unary_unary(
+                '/clearway.v1.ClearanceService/GetDecisionHistory',
+                request_serializer=clearway_dot_v1_dot_clearance__pb2.GetDecisionHistoryRequest.SerializeToString,
+                response_deserializer=clearway_dot_v1_dot_clearance__pb2.GetDecisionHistoryResponse.FromString,
+                _registered_method=True)
 
 
 class ClearanceServiceServicer:
@@ -89,6 +109,34 @@ class ClearanceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AmendDeclaration(self, request, context):
+        """Replaces a declaration's content and decides it again; the earlier versions stay in its history.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelDeclaration(self, request, context):
+        """Withdraws a declaration that has not been released.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReevaluateHeld(self, request, context):
+        """Decides again the caller's parcels held because a check could not be completed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDecisionHistory(self, request, context):
+        """Every version of a declaration's decision, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ClearanceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -111,6 +159,26 @@ def add_ClearanceServiceServicer_to_server(servicer, server):
                     servicer.ListDecisions,
                     request_deserializer=clearway_dot_v1_dot_clearance__pb2.ListDecisionsRequest.FromString,
                     response_serializer=clearway_dot_v1_dot_clearance__pb2.ListDecisionsResponse.SerializeToString,
+            ),
+            'AmendDeclaration': grpc.unary_unary_rpc_method_handler(
+                    servicer.AmendDeclaration,
+                    request_deserializer=clearway_dot_v1_dot_clearance__pb2.AmendDeclarationRequest.FromString,
+                    response_serializer=clearway_dot_v1_dot_clearance__pb2.AmendDeclarationResponse.SerializeToString,
+            ),
+            'CancelDeclaration': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelDeclaration,
+                    request_deserializer=clearway_dot_v1_dot_clearance__pb2.CancelDeclarationRequest.FromString,
+                    response_serializer=clearway_dot_v1_dot_clearance__pb2.CancelDeclarationResponse.SerializeToString,
+            ),
+            'ReevaluateHeld': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReevaluateHeld,
+                    request_deserializer=clearway_dot_v1_dot_clearance__pb2.ReevaluateHeldRequest.FromString,
+                    response_serializer=clearway_dot_v1_dot_clearance__pb2.ReevaluateHeldResponse.SerializeToString,
+            ),
+            'GetDecisionHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDecisionHistory,
+                    request_deserializer=clearway_dot_v1_dot_clearance__pb2.GetDecisionHistoryRequest.FromString,
+                    response_serializer=clearway_dot_v1_dot_clearance__pb2.GetDecisionHistoryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +290,114 @@ class ClearanceService:
             '/clearway.v1.ClearanceService/ListDecisions',
             clearway_dot_v1_dot_clearance__pb2.ListDecisionsRequest.SerializeToString,
             clearway_dot_v1_dot_clearance__pb2.ListDecisionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AmendDeclaration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clearway.v1.ClearanceService/AmendDeclaration',
+            clearway_dot_v1_dot_clearance__pb2.AmendDeclarationRequest.SerializeToString,
+            clearway_dot_v1_dot_clearance__pb2.AmendDeclarationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelDeclaration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clearway.v1.ClearanceService/CancelDeclaration',
+            clearway_dot_v1_dot_clearance__pb2.CancelDeclarationRequest.SerializeToString,
+            clearway_dot_v1_dot_clearance__pb2.CancelDeclarationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReevaluateHeld(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clearway.v1.ClearanceService/ReevaluateHeld',
+            clearway_dot_v1_dot_clearance__pb2.ReevaluateHeldRequest.SerializeToString,
+            clearway_dot_v1_dot_clearance__pb2.ReevaluateHeldResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDecisionHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clearway.v1.ClearanceService/GetDecisionHistory',
+            clearway_dot_v1_dot_clearance__pb2.GetDecisionHistoryRequest.SerializeToString,
+            clearway_dot_v1_dot_clearance__pb2.GetDecisionHistoryResponse.FromString,
             options,
             channel_credentials,
             insecure,
