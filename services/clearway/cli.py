@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
@@ -266,6 +266,25 @@ def command_rules_test(args: argparse.Namespace) -> int:
     return run_cases(Path(rules_dir), sys.stdout)
 
 
+def _run_delegated(target: str, arguments: list[str]) -> int:
+    """Pass the arguments to a module's own `main(argv)` (it has its own --help)."""
+    module, _, function = target.partition(":")
+    entry: Callable[[list[str]], int] = getattr(importlib.import_module(module), function)
+    return entry(arguments)
+
+
+DELEGATED_COMMANDS = {
+    "classify": (
+        "clearway.classification.batch:main",
+        "classify a file of descriptions (plain lines or JSONL) to JSON lines",
+    ),
+    "classify-eval": (
+        "clearway.classification.evaluate:main",
+        "measure the classifier on the held-out parcel references",
+    ),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clearway", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -295,11 +314,17 @@ def build_parser() -> argparse.ArgumentParser:
     rules_test = rules_commands.add_parser("test", help="run every pack's golden cases")
     rules_test.add_argument("--rules", type=Path, help="rule pack directory (default: rules/)")
     rules_test.set_defaults(handler=command_rules_test)
+
+    for name, (_target, summary) in DELEGATED_COMMANDS.items():
+        commands.add_parser(name, help=summary + f" (see: clearway {name} --help)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in DELEGATED_COMMANDS:
+        return _run_delegated(DELEGATED_COMMANDS[arguments[0]][0], arguments[1:])
+    args = build_parser().parse_args(arguments)
     return int(args.handler(args))
 
 
