@@ -23,40 +23,41 @@ _sym_db = _symbol_database.Default()
 
 
 from clearway.v1 import common_pb2 as clearway_dot_v1_dot_common__pb2
+from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 from google.type import date_pb2 as google_dot_type_dot_date__pb2
 from google.type import decimal_pb2 as google_dot_type_dot_decimal__pb2
 from google.type import money_pb2 as google_dot_type_dot_money__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63learway/v1/valuation.proto\x12\x0b\x63learway.v1\x1a\x18\x63learway/v1/common.proto\x1a\x16google/type/date.proto\x1a\x19google/type/decimal.proto\x1a\x17google/type/money.proto\"\xdd\x01\n\x06\x43harge\x12%\n\x04type\x18\x01 \x01(\x0e\x32\x17.clearway.v1.ChargeType\x12\"\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x12.google.type.Money\x12\x32\n\x0c\x63ollected_at\x18\x03 \x01(\x0e\x32\x1c.clearway.v1.CollectionPoint\x12 \n\x04\x62\x61se\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12\x0c\n\x04rate\x18\x05 \x01(\t\x12\x13\n\x0bline_number\x18\x06 \x01(\r\x12\x0f\n\x07rule_id\x18\x07 \x01(\t\"\x98\x01\n\x10\x45xchangeRateUsed\x12\x15\n\rfrom_currency\x18\x01 \x01(\t\x12\x13\n\x0bto_currency\x18\x02 \x01(\t\x12\"\n\x04rate\x18\x03 \x01(\x0b\x32\x14.google.type.Decimal\x12$\n\trate_date\x18\x04 \x01(\x0b\x32\x11.google.type.Date\x12\x0e\n\x06source\x18\x05 \x01(\t\"\xd1\x01\n\rItemValuation\x12\x13\n\x0bline_number\x18\x01 \x01(\r\x12\x0f\n\x07hs_code\x18\x02 \x01(\t\x12\x13\n\x0btariff_line\x18\x03 \x01(\t\x12+\n\x0fintrinsic_value\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12)\n\rcustoms_value\x18\x05 \x01(\x0b\x32\x12.google.type.Money\x12\x11\n\tduty_rate\x18\x06 \x01(\t\x12\x1a\n\x12preference_applied\x18\x07 \x01(\x08\"w\n\x17\x43\x61lculateChargesRequest\x12-\n\x0b\x64\x65\x63laration\x18\x01 \x01(\x0b\x32\x18.clearway.v1.Declaration\x12-\n\x05items\x18\x02 \x03(\x0b\x32\x1e.clearway.v1.ItemTariffContext\"\xe8\x03\n\x18\x43\x61lculateChargesResponse\x12\x16\n\x0e\x64\x65\x63laration_id\x18\x01 \x01(\t\x12\x0e\n\x06regime\x18\x02 \x01(\t\x12\x17\n\x0fvaluation_basis\x18\x03 \x01(\t\x12+\n\x0fintrinsic_value\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12)\n\rcustoms_value\x18\x05 \x01(\x0b\x32\x12.google.type.Money\x12)\n\x05items\x18\x06 \x03(\x0b\x32\x1a.clearway.v1.ItemValuation\x12$\n\x07\x63harges\x18\x07 \x03(\x0b\x32\x13.clearway.v1.Charge\x12\x33\n\x17total_collected_at_sale\x18\x08 \x01(\x0b\x32\x12.google.type.Money\x12/\n\x13total_due_at_import\x18\t \x01(\x0b\x32\x12.google.type.Money\x12\x35\n\x0e\x65xchange_rates\x18\n \x03(\x0b\x32\x1d.clearway.v1.ExchangeRateUsed\x12\x16\n\x0erules_revision\x18\x0b \x01(\t\x12-\n\x0b\x65xplanation\x18\x0c \x01(\x0b\x32\x18.clearway.v1.Explanation\"V\n\x1c\x43\x61lculateChargesBatchRequest\x12\x36\n\x08requests\x18\x01 \x03(\x0b\x32$.clearway.v1.CalculateChargesRequest\"Y\n\x1d\x43\x61lculateChargesBatchResponse\x12\x38\n\tresponses\x18\x01 \x03(\x0b\x32%.clearway.v1.CalculateChargesResponse\"\xaf\x01\n\nBasketLine\x12\x13\n\x0b\x64\x65scription\x18\x01 \x01(\t\x12\x0f\n\x07hs_code\x18\x02 \x01(\t\x12\x10\n\x08quantity\x18\x03 \x01(\r\x12&\n\nunit_price\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12)\n\x0bnet_mass_kg\x18\x05 \x01(\x0b\x32\x14.google.type.Decimal\x12\x16\n\x0eorigin_country\x18\x06 \x01(\t\"\x9d\x02\n\x16QuoteLandedCostRequest\x12\x1b\n\x13\x64\x65stination_country\x18\x01 \x01(\t\x12\x18\n\x10\x64ispatch_country\x18\x02 \x01(\t\x12$\n\tsale_date\x18\x03 \x01(\x0b\x32\x11.google.type.Date\x12&\n\x05lines\x18\x04 \x03(\x0b\x32\x17.clearway.v1.BasketLine\x12$\n\x08shipping\x18\x05 \x01(\x0b\x32\x12.google.type.Money\x12%\n\tinsurance\x18\x06 \x01(\x0b\x32\x12.google.type.Money\x12\x19\n\x11seller_registered\x18\x07 \x01(\x08\x12\x16\n\x0equote_currency\x18\x08 \x01(\t\"\xca\x02\n\x17QuoteLandedCostResponse\x12\x0e\n\x06regime\x18\x01 \x01(\t\x12$\n\x07\x63harges\x18\x02 \x03(\x0b\x32\x13.clearway.v1.Charge\x12\'\n\x0bgoods_total\x18\x03 \x01(\x0b\x32\x12.google.type.Money\x12)\n\rtotal_charges\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12\'\n\x0blanded_cost\x18\x05 \x01(\x0b\x32\x12.google.type.Money\x12\x35\n\x0e\x65xchange_rates\x18\x06 \x03(\x0b\x32\x1d.clearway.v1.ExchangeRateUsed\x12\x16\n\x0erules_revision\x18\x07 \x01(\t\x12-\n\x0b\x65xplanation\x18\x08 \x01(\x0b\x32\x18.clearway.v1.Explanation*\x84\x02\n\nChargeType\x12\x1b\n\x17\x43HARGE_TYPE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43HARGE_TYPE_CUSTOMS_DUTY\x10\x01\x12\x19\n\x15\x43HARGE_TYPE_FLAT_DUTY\x10\x02\x12\x1f\n\x1b\x43HARGE_TYPE_ADDITIONAL_DUTY\x10\x03\x12\x13\n\x0f\x43HARGE_TYPE_VAT\x10\x04\x12\x13\n\x0f\x43HARGE_TYPE_GST\x10\x05\x12\x1f\n\x1b\x43HARGE_TYPE_CONSUMPTION_TAX\x10\x06\x12\x16\n\x12\x43HARGE_TYPE_EXCISE\x10\x07\x12\x1c\n\x18\x43HARGE_TYPE_HANDLING_FEE\x10\x08\x32\xc1\x02\n\x10ValuationService\x12_\n\x10\x43\x61lculateCharges\x12$.clearway.v1.CalculateChargesRequest\x1a%.clearway.v1.CalculateChargesResponse\x12n\n\x15\x43\x61lculateChargesBatch\x12).clearway.v1.CalculateChargesBatchRequest\x1a*.clearway.v1.CalculateChargesBatchResponse\x12\\\n\x0fQuoteLandedCost\x12#.clearway.v1.QuoteLandedCostRequest\x1a$.clearway.v1.QuoteLandedCostResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63learway/v1/valuation.proto\x12\x0b\x63learway.v1\x1a\x18\x63learway/v1/common.proto\x1a\x17google/rpc/status.proto\x1a\x16google/type/date.proto\x1a\x19google/type/decimal.proto\x1a\x17google/type/money.proto\"\xdd\x01\n\x06\x43harge\x12%\n\x04type\x18\x01 \x01(\x0e\x32\x17.clearway.v1.ChargeType\x12\"\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x12.google.type.Money\x12\x32\n\x0c\x63ollected_at\x18\x03 \x01(\x0e\x32\x1c.clearway.v1.CollectionPoint\x12 \n\x04\x62\x61se\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12\x0c\n\x04rate\x18\x05 \x01(\t\x12\x13\n\x0bline_number\x18\x06 \x01(\r\x12\x0f\n\x07rule_id\x18\x07 \x01(\t\"\x98\x01\n\x10\x45xchangeRateUsed\x12\x15\n\rfrom_currency\x18\x01 \x01(\t\x12\x13\n\x0bto_currency\x18\x02 \x01(\t\x12\"\n\x04rate\x18\x03 \x01(\x0b\x32\x14.google.type.Decimal\x12$\n\trate_date\x18\x04 \x01(\x0b\x32\x11.google.type.Date\x12\x0e\n\x06source\x18\x05 \x01(\t\"\xd1\x01\n\rItemValuation\x12\x13\n\x0bline_number\x18\x01 \x01(\r\x12\x0f\n\x07hs_code\x18\x02 \x01(\t\x12\x13\n\x0btariff_line\x18\x03 \x01(\t\x12+\n\x0fintrinsic_value\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12)\n\rcustoms_value\x18\x05 \x01(\x0b\x32\x12.google.type.Money\x12\x11\n\tduty_rate\x18\x06 \x01(\t\x12\x1a\n\x12preference_applied\x18\x07 \x01(\x08\"w\n\x17\x43\x61lculateChargesRequest\x12-\n\x0b\x64\x65\x63laration\x18\x01 \x01(\x0b\x32\x18.clearway.v1.Declaration\x12-\n\x05items\x18\x02 \x03(\x0b\x32\x1e.clearway.v1.ItemTariffContext\"\x8b\x04\n\x18\x43\x61lculateChargesResponse\x12\x16\n\x0e\x64\x65\x63laration_id\x18\x01 \x01(\t\x12\x0e\n\x06regime\x18\x02 \x01(\t\x12\x17\n\x0fvaluation_basis\x18\x03 \x01(\t\x12+\n\x0fintrinsic_value\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12)\n\rcustoms_value\x18\x05 \x01(\x0b\x32\x12.google.type.Money\x12)\n\x05items\x18\x06 \x03(\x0b\x32\x1a.clearway.v1.ItemValuation\x12$\n\x07\x63harges\x18\x07 \x03(\x0b\x32\x13.clearway.v1.Charge\x12\x33\n\x17total_collected_at_sale\x18\x08 \x01(\x0b\x32\x12.google.type.Money\x12/\n\x13total_due_at_import\x18\t \x01(\x0b\x32\x12.google.type.Money\x12\x35\n\x0e\x65xchange_rates\x18\n \x03(\x0b\x32\x1d.clearway.v1.ExchangeRateUsed\x12\x16\n\x0erules_revision\x18\x0b \x01(\t\x12-\n\x0b\x65xplanation\x18\x0c \x01(\x0b\x32\x18.clearway.v1.Explanation\x12!\n\x05\x65rror\x18\r \x01(\x0b\x32\x12.google.rpc.Status\"V\n\x1c\x43\x61lculateChargesBatchRequest\x12\x36\n\x08requests\x18\x01 \x03(\x0b\x32$.clearway.v1.CalculateChargesRequest\"Y\n\x1d\x43\x61lculateChargesBatchResponse\x12\x38\n\tresponses\x18\x01 \x03(\x0b\x32%.clearway.v1.CalculateChargesResponse\"\xaf\x01\n\nBasketLine\x12\x13\n\x0b\x64\x65scription\x18\x01 \x01(\t\x12\x0f\n\x07hs_code\x18\x02 \x01(\t\x12\x10\n\x08quantity\x18\x03 \x01(\r\x12&\n\nunit_price\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12)\n\x0bnet_mass_kg\x18\x05 \x01(\x0b\x32\x14.google.type.Decimal\x12\x16\n\x0eorigin_country\x18\x06 \x01(\t\"\x9d\x02\n\x16QuoteLandedCostRequest\x12\x1b\n\x13\x64\x65stination_country\x18\x01 \x01(\t\x12\x18\n\x10\x64ispatch_country\x18\x02 \x01(\t\x12$\n\tsale_date\x18\x03 \x01(\x0b\x32\x11.google.type.Date\x12&\n\x05lines\x18\x04 \x03(\x0b\x32\x17.clearway.v1.BasketLine\x12$\n\x08shipping\x18\x05 \x01(\x0b\x32\x12.google.type.Money\x12%\n\tinsurance\x18\x06 \x01(\x0b\x32\x12.google.type.Money\x12\x19\n\x11seller_registered\x18\x07 \x01(\x08\x12\x16\n\x0equote_currency\x18\x08 \x01(\t\"\xca\x02\n\x17QuoteLandedCostResponse\x12\x0e\n\x06regime\x18\x01 \x01(\t\x12$\n\x07\x63harges\x18\x02 \x03(\x0b\x32\x13.clearway.v1.Charge\x12\'\n\x0bgoods_total\x18\x03 \x01(\x0b\x32\x12.google.type.Money\x12)\n\rtotal_charges\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12\'\n\x0blanded_cost\x18\x05 \x01(\x0b\x32\x12.google.type.Money\x12\x35\n\x0e\x65xchange_rates\x18\x06 \x03(\x0b\x32\x1d.clearway.v1.ExchangeRateUsed\x12\x16\n\x0erules_revision\x18\x07 \x01(\t\x12-\n\x0b\x65xplanation\x18\x08 \x01(\x0b\x32\x18.clearway.v1.Explanation*\x84\x02\n\nChargeType\x12\x1b\n\x17\x43HARGE_TYPE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43HARGE_TYPE_CUSTOMS_DUTY\x10\x01\x12\x19\n\x15\x43HARGE_TYPE_FLAT_DUTY\x10\x02\x12\x1f\n\x1b\x43HARGE_TYPE_ADDITIONAL_DUTY\x10\x03\x12\x13\n\x0f\x43HARGE_TYPE_VAT\x10\x04\x12\x13\n\x0f\x43HARGE_TYPE_GST\x10\x05\x12\x1f\n\x1b\x43HARGE_TYPE_CONSUMPTION_TAX\x10\x06\x12\x16\n\x12\x43HARGE_TYPE_EXCISE\x10\x07\x12\x1c\n\x18\x43HARGE_TYPE_HANDLING_FEE\x10\x08\x32\xc1\x02\n\x10ValuationService\x12_\n\x10\x43\x61lculateCharges\x12$.clearway.v1.CalculateChargesRequest\x1a%.clearway.v1.CalculateChargesResponse\x12n\n\x15\x43\x61lculateChargesBatch\x12).clearway.v1.CalculateChargesBatchRequest\x1a*.clearway.v1.CalculateChargesBatchResponse\x12\\\n\x0fQuoteLandedCost\x12#.clearway.v1.QuoteLandedCostRequest\x1a$.clearway.v1.QuoteLandedCostResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'clearway.v1.valuation_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CHARGETYPE']._serialized_start=2328
-  _globals['_CHARGETYPE']._serialized_end=2588
-  _globals['_CHARGE']._serialized_start=147
-  _globals['_CHARGE']._serialized_end=368
-  _globals['_EXCHANGERATEUSED']._serialized_start=371
-  _globals['_EXCHANGERATEUSED']._serialized_end=523
-  _globals['_ITEMVALUATION']._serialized_start=526
-  _globals['_ITEMVALUATION']._serialized_end=735
-  _globals['_CALCULATECHARGESREQUEST']._serialized_start=737
-  _globals['_CALCULATECHARGESREQUEST']._serialized_end=856
-  _globals['_CALCULATECHARGESRESPONSE']._serialized_start=859
-  _globals['_CALCULATECHARGESRESPONSE']._serialized_end=1347
-  _globals['_CALCULATECHARGESBATCHREQUEST']._serialized_start=1349
-  _globals['_CALCULATECHARGESBATCHREQUEST']._serialized_end=1435
-  _globals['_CALCULATECHARGESBATCHRESPONSE']._serialized_start=1437
-  _globals['_CALCULATECHARGESBATCHRESPONSE']._serialized_end=1526
-  _globals['_BASKETLINE']._serialized_start=1529
-  _globals['_BASKETLINE']._serialized_end=1704
-  _globals['_QUOTELANDEDCOSTREQUEST']._serialized_start=1707
-  _globals['_QUOTELANDEDCOSTREQUEST']._serialized_end=1992
-  _globals['_QUOTELANDEDCOSTRESPONSE']._serialized_start=1995
-  _globals['_QUOTELANDEDCOSTRESPONSE']._serialized_end=2325
-  _globals['_VALUATIONSERVICE']._serialized_start=2591
-  _globals['_VALUATIONSERVICE']._serialized_end=2912
+  _globals['_CHARGETYPE']._serialized_start=2388
+  _globals['_CHARGETYPE']._serialized_end=2648
+  _globals['_CHARGE']._serialized_start=172
+  _globals['_CHARGE']._serialized_end=393
+  _globals['_EXCHANGERATEUSED']._serialized_start=396
+  _globals['_EXCHANGERATEUSED']._serialized_end=548
+  _globals['_ITEMVALUATION']._serialized_start=551
+  _globals['_ITEMVALUATION']._serialized_end=760
+  _globals['_CALCULATECHARGESREQUEST']._serialized_start=762
+  _globals['_CALCULATECHARGESREQUEST']._serialized_end=881
+  _globals['_CALCULATECHARGESRESPONSE']._serialized_start=884
+  _globals['_CALCULATECHARGESRESPONSE']._serialized_end=1407
+  _globals['_CALCULATECHARGESBATCHREQUEST']._serialized_start=1409
+  _globals['_CALCULATECHARGESBATCHREQUEST']._serialized_end=1495
+  _globals['_CALCULATECHARGESBATCHRESPONSE']._serialized_start=1497
+  _globals['_CALCULATECHARGESBATCHRESPONSE']._serialized_end=1586
+  _globals['_BASKETLINE']._serialized_start=1589
+  _globals['_BASKETLINE']._serialized_end=1764
+  _globals['_QUOTELANDEDCOSTREQUEST']._serialized_start=1767
+  _globals['_QUOTELANDEDCOSTREQUEST']._serialized_end=2052
+  _globals['_QUOTELANDEDCOSTRESPONSE']._serialized_start=2055
+  _globals['_QUOTELANDEDCOSTRESPONSE']._serialized_end=2385
+  _globals['_VALUATIONSERVICE']._serialized_start=2651
+  _globals['_VALUATIONSERVICE']._serialized_end=2972
 # @@protoc_insertion_point(module_scope)

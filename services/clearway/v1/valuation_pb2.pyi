@@ -1,4 +1,5 @@
 from clearway.v1 import common_pb2 as _common_pb2
+from google.rpc import status_pb2 as _status_pb2
 from google.type import date_pb2 as _date_pb2
 from google.type import decimal_pb2 as _decimal_pb2
 from google.type import money_pb2 as _money_pb2
@@ -91,7 +92,7 @@ class CalculateChargesRequest(_message.Message):
     def __init__(self, declaration: _Optional[_Union[_common_pb2.Declaration, _Mapping]] = ..., items: _Optional[_Iterable[_Union[_common_pb2.ItemTariffContext, _Mapping]]] = ...) -> None: ...
 
 class CalculateChargesResponse(_message.Message):
-    __slots__ = ("declaration_id", "regime", "valuation_basis", "intrinsic_value", "customs_value", "items", "charges", "total_collected_at_sale", "total_due_at_import", "exchange_rates", "rules_revision", "explanation")
+    __slots__ = ("declaration_id", "regime", "valuation_basis", "intrinsic_value", "customs_value", "items", "charges", "total_collected_at_sale", "total_due_at_import", "exchange_rates", "rules_revision", "explanation", "error")
     DECLARATION_ID_FIELD_NUMBER: _ClassVar[int]
     REGIME_FIELD_NUMBER: _ClassVar[int]
     VALUATION_BASIS_FIELD_NUMBER: _ClassVar[int]
@@ -104,6 +105,7 @@ class CalculateChargesResponse(_message.Message):
     EXCHANGE_RATES_FIELD_NUMBER: _ClassVar[int]
     RULES_REVISION_FIELD_NUMBER: _ClassVar[int]
     EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
     declaration_id: str
     regime: str
     valuation_basis: str
@@ -116,7 +118,8 @@ class CalculateChargesResponse(_message.Message):
     exchange_rates: _containers.RepeatedCompositeFieldContainer[ExchangeRateUsed]
     rules_revision: str
     explanation: _common_pb2.Explanation
-    def __init__(self, declaration_id: _Optional[str] = ..., regime: _Optional[str] = ..., valuation_basis: _Optional[str] = ..., intrinsic_value: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., customs_value: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., items: _Optional[_Iterable[_Union[ItemValuation, _Mapping]]] = ..., charges: _Optional[_Iterable[_Union[Charge, _Mapping]]] = ..., total_collected_at_sale: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., total_due_at_import: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., exchange_rates: _Optional[_Iterable[_Union[ExchangeRateUsed, _Mapping]]] = ..., rules_revision: _Optional[str] = ..., explanation: _Optional[_Union[_common_pb2.Explanation, _Mapping]] = ...) -> None: ...
+    error: _status_pb2.Status
+    def __init__(self, declaration_id: _Optional[str] = ..., regime: _Optional[str] = ..., valuation_basis: _Optional[str] = ..., intrinsic_value: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., customs_value: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., items: _Optional[_Iterable[_Union[ItemValuation, _Mapping]]] = ..., charges: _Optional[_Iterable[_Union[Charge, _Mapping]]] = ..., total_collected_at_sale: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., total_due_at_import: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., exchange_rates: _Optional[_Iterable[_Union[ExchangeRateUsed, _Mapping]]] = ..., rules_revision: _Optional[str] = ..., explanation: _Optional[_Union[_common_pb2.Explanation, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
 
 class CalculateChargesBatchRequest(_message.Message):
     __slots__ = ("requests",)
