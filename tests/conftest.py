@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
 import pytest
+
 from clearway.runtime.server import ClearwayService, ServiceHost
 from clearway.runtime.settings import Settings
 from clearway.runtime.telemetry import Telemetry
@@ -41,9 +43,8 @@ def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 ServiceStarter = Callable[..., tuple[ServiceHost, grpc.Channel]]
 
 
-@pytest.fixture
-def start_service(base_settings: Settings) -> Iterator[ServiceStarter]:
-    """Start a service (on an ephemeral port unless given) and return its host and a channel."""
+@contextmanager
+def _service_starter(base_settings: Settings) -> Iterator[ServiceStarter]:
     started: list[tuple[ServiceHost, grpc.Channel]] = []
 
     def start(
@@ -57,7 +58,23 @@ def start_service(base_settings: Settings) -> Iterator[ServiceStarter]:
         started.append((host, channel))
         return host, channel
 
-    yield start
-    for host, channel in started:
-        channel.close()
-        host.stop(grace=0)
+    try:
+        yield start
+    finally:
+        for host, channel in started:
+            channel.close()
+            host.stop(grace=0)
+
+
+@pytest.fixture
+def start_service(base_settings: Settings) -> Iterator[ServiceStarter]:
+    """Start a service (on an ephemeral port unless given) and return its host and a channel."""
+    with _service_starter(base_settings) as start:
+        yield start
+
+
+@pytest.fixture(scope="module")
+def start_module_service(base_settings: Settings) -> Iterator[ServiceStarter]:
+    """The same, for servers shared by the tests of one module (slow to load)."""
+    with _service_starter(base_settings) as start:
+        yield start

@@ -57,7 +57,12 @@ def test_up_clears_the_example_manifest_and_replays_it(suite_env: dict[str, str]
     lines = [line for line in first.stdout.splitlines() if line.startswith("DEMO-")]
     assert len(lines) == sum(1 for line in MANIFEST.read_text().splitlines() if line.strip())
     outcomes = {line.split()[0]: line.split()[1] for line in lines}
-    assert outcomes["DEMO-0060"] == "REJECTED", "an unknown declared HS code is rejected"
+    regimes = {line.split()[0]: line.split()[2] for line in lines}
+    assert outcomes["DEMO-0048"] == "REJECTED", "an unknown declared HS code is rejected"
+    assert outcomes["DEMO-0051"] == "REFUSE", "a consignee on the OFAC SDN list is refused"
+    assert (regimes["DEMO-0041"], regimes["DEMO-0042"]) == ("US_DE_MINIMIS", "US_DUTIABLE"), (
+        "the US de minimis applies on 2025-08-28 and not on 2025-08-30"
+    )
     assert len(set(outcomes.values())) >= 4, f"varied parcels get varied outcomes: {outcomes}"
     assert "HOLD_PENDING_CHECKS" not in outcomes.values(), first.stderr[-3000:]
     assert re.search(r"^\d+ declarations decided", first.stdout, re.MULTILINE)

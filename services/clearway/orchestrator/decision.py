@@ -17,6 +17,7 @@ class DecisionFacts:
 
     destination_country: str
     pending_checks: bool
+    manual_assessment: bool
     risk_channel: str
     due_at_import: Decimal
     incoterm: str
@@ -24,6 +25,7 @@ class DecisionFacts:
     def as_facts(self) -> dict[str, object]:
         return {
             "pending_checks": self.pending_checks,
+            "manual_assessment": self.manual_assessment,
             "risk_channel": self.risk_channel,
             "due_at_import": self.due_at_import,
             "incoterm": self.incoterm or "DAP",

@@ -21,6 +21,7 @@ from typing import Any
 import grpc
 from google.protobuf import json_format
 from google.protobuf.message import Message
+from google.rpc import status_pb2
 
 from clearway.declarations.codec import DeclarationReader, money_from_proto, read_declaration
 from clearway.declarations.model import Declaration
@@ -35,6 +36,7 @@ from clearway.runtime.errors import (
     FieldViolation,
     InvalidArgument,
     NotFound,
+    details_of,
     status_of,
 )
 from clearway.store.base import (
@@ -88,6 +90,7 @@ class _Work:
     valuation: valuation_pb2.CalculateChargesResponse | None = None
     risk: risk_pb2.AssessRiskResponse | None = None
     decision: clearance_pb2.Decision | None = None
+    manual_assessment: bool = False
 
 
 class ClearanceFlow:
@@ -258,8 +261,8 @@ class ClearanceFlow:
         rejected += self._decide_origin(live)
         live = _excluding(live, rejected)
         if live:
-            self._value_and_assess(live)
-            self._decide(live)
+            rejected += self._value_and_assess(live)
+            self._decide(_excluding(live, rejected))
         return rejected
 
     def _batch_call(
@@ -375,11 +378,12 @@ class ClearanceFlow:
                 _record_origin(w, answer)
         return rejected
 
-    def _value_and_assess(self, work: list[_Work]) -> None:
+    def _value_and_assess(self, work: list[_Work]) -> list[tuple[_Work, ClearwayError]]:
         """Valuation and risk in parallel: both only need the classified items."""
+        rejected: list[tuple[_Work, ClearwayError]] = []
         ready = [w for w in work if not w.unavailable]
         if not ready:
-            return
+            return rejected
         deadline = self._deadline(len(ready))
         valuation_call = self.clients.valuation.CalculateChargesBatch.future(
             valuation_pb2.CalculateChargesBatchRequest(
@@ -404,6 +408,11 @@ class ClearanceFlow:
             _mark_unavailable(ready, "valuation", error)
         else:
             for w, answer in zip(ready, valuations.responses, strict=True):
+                if answer.HasField("error"):
+                    refusal = _refusal(w, "valuation", answer.error)
+                    if refusal is not None:
+                        rejected.append((w, refusal))
+                    continue
                 w.valuation = answer
                 w.answers["valuation"] = _as_json(answer)
                 w.revisions["valuation"] = answer.rules_revision
@@ -426,6 +435,7 @@ class ClearanceFlow:
                     )
                     for reason in answer.reasons
                 )
+        return rejected
 
     def _decide(self, work: list[_Work]) -> None:
         facts = []
@@ -442,6 +452,7 @@ class ClearanceFlow:
                     DecisionFacts(
                         destination_country=w.model.destination_country,
                         pending_checks=bool(w.unavailable),
+                        manual_assessment=w.manual_assessment,
                         risk_channel=channel,
                         due_at_import=due,
                         incoterm=w.model.incoterm,
@@ -536,6 +547,20 @@ def _mark_unavailable(work: Sequence[_Work], service: str, error: grpc.RpcError)
     )
     for w in work:
         _hold(w, service, f"did not answer ({error.code().name}); held until it does")
+
+
+def _refusal(w: _Work, service: str, status: status_pb2.Status) -> ClearwayError | None:
+    """A service could not answer for this one declaration: bad input, or a manual case."""
+    info, violations = details_of(status)
+    reason = info.reason if info is not None else "REFUSED"
+    if status.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]:
+        fields = tuple(
+            FieldViolation(_REQUEST_INDEX.sub(r"\2", v.field), v.description) for v in violations
+        )
+        return InvalidArgument(status.message, reason=reason, violations=fields)
+    w.manual_assessment = True
+    w.reasons.append(clearance_pb2.DecisionReason(source=service, code=reason, text=status.message))
+    return None
 
 
 def _hold(w: _Work, service: str, why: str) -> None:

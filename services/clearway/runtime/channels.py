@@ -40,4 +40,4 @@ def open_channel(target: str, settings: Settings, telemetry: Telemetry) -> grpc.
             ("grpc.keepalive_time_ms", 30_000),
         ],
     )
-    return grpc.intercept_channel(channel, telemetry.client_interceptor())
+    return telemetry.instrument_channel(channel)

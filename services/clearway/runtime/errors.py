@@ -153,10 +153,17 @@ def status_of(
 ) -> tuple[error_details_pb2.ErrorInfo | None, list[FieldViolation]]:
     """Read the ErrorInfo and field violations from a failed call (client side)."""
     status = rpc_status.from_call(error)
+    if status is None:
+        return None, []
+    return details_of(status)
+
+
+def details_of(
+    status: status_pb2.Status,
+) -> tuple[error_details_pb2.ErrorInfo | None, list[FieldViolation]]:
+    """The ErrorInfo and field violations of a status (e.g. one embedded in a batch answer)."""
     info: error_details_pb2.ErrorInfo | None = None
     violations: list[FieldViolation] = []
-    if status is None:
-        return info, violations
     for detail in status.details:
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()

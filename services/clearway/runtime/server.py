@@ -119,6 +119,10 @@ class ServiceHost:
         self.service.close()
         log.info("stopped")
 
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
     def wait(self) -> None:
         self.server.wait_for_termination()
 

@@ -9,6 +9,7 @@ from typing import Any
 import grpc
 from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.grpc import client_interceptor, filters, server_interceptor
+from opentelemetry.instrumentation.grpc.grpcext import intercept_channel
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
@@ -55,8 +56,12 @@ class Telemetry:
             RpcMetricsInterceptor(self.meter),
         ]
 
-    def client_interceptor(self) -> grpc.UnaryUnaryClientInterceptor:
-        return client_interceptor(tracer_provider=self.tracer_provider)
+    def instrument_channel(self, channel: grpc.Channel) -> grpc.Channel:
+        """Client spans for every call on the channel, with the trace context propagated."""
+        traced: grpc.Channel = intercept_channel(
+            channel, client_interceptor(tracer_provider=self.tracer_provider)
+        )
+        return traced
 
     def shutdown(self) -> None:
         self.tracer_provider.shutdown()

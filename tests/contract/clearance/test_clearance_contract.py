@@ -1,0 +1,300 @@
+"""ClearanceService through its generated stub, against the four real services on loopback."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import json_format
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from clearway.cli import SERVICE_CLASSES, _service_class
+from clearway.orchestrator.service import PARTNER_HEADER
+from clearway.runtime.errors import status_of
+from clearway.runtime.server import ServiceHost
+from clearway.v1 import clearance_pb2, clearance_pb2_grpc, common_pb2
+
+MANIFEST = Path(__file__).resolve().parents[3] / "examples" / "manifest.jsonl"
+DOMAIN_SERVICES = ("classification", "valuation", "risk", "origin")
+ServiceStarter = Callable[..., tuple[ServiceHost, grpc.Channel]]
+
+
+def example(index: int) -> common_pb2.Declaration:
+    """A declaration of the example manifest (0-based line index)."""
+    line = MANIFEST.read_text().splitlines()[index]
+    return json_format.Parse(line, common_pb2.Declaration())
+
+
+@dataclasses.dataclass
+class Suite:
+    hosts: dict[str, ServiceHost]
+    orchestrator: grpc.Channel
+    restart: Callable[[str], None]
+    stub: clearance_pb2_grpc.ClearanceServiceStub
+
+
+class _AsPartner(grpc.UnaryUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
+    """Sends every call as one partner, so the tests sharing a suite do not see each other."""
+
+    def __init__(self, partner: str) -> None:
+        self.partner = partner
+
+    def _with_partner(self, details: Any) -> Any:
+        metadata = list(details.metadata or [])
+        if not any(key == PARTNER_HEADER for key, _ in metadata):
+            metadata.append((PARTNER_HEADER, self.partner))
+        return details._replace(metadata=metadata)
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._with_partner(details), request)
+
+    def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return continuation(self._with_partner(details), requests)
+
+
+@pytest.fixture(scope="module")
+def running_suite(
+    start_module_service: ServiceStarter, tmp_path_factory: pytest.TempPathFactory
+) -> Suite:
+    """The four domain services and the orchestrator, started once for this module."""
+    hosts: dict[str, ServiceHost] = {}
+    for name in DOMAIN_SERVICES:
+        hosts[name], _ = start_module_service(_service_class(name))
+    targets = {name: f"127.0.0.1:{host.port}" for name, host in hosts.items()}
+    database = tmp_path_factory.mktemp("clearance") / "clearance.db"
+    _orchestrator, channel = start_module_service(
+        _service_class("clearance"),
+        targets=targets,
+        database_url=f"sqlite:///{database}",
+        call_timeout_seconds=10.0,
+    )
+
+    def restart(name: str) -> None:
+        port = hosts[name].port
+        hosts[name], _ = start_module_service(_service_class(name), port=port)
+
+    return Suite(hosts, channel, restart, clearance_pb2_grpc.ClearanceServiceStub(channel))
+
+
+@pytest.fixture
+def suite(running_suite: Suite, request: pytest.FixtureRequest) -> Iterator[Suite]:
+    """The shared suite seen as a partner of this test's own, and whole again afterwards."""
+    channel = grpc.intercept_channel(running_suite.orchestrator, _AsPartner(request.node.name))
+    yield dataclasses.replace(running_suite, stub=clearance_pb2_grpc.ClearanceServiceStub(channel))
+    for name, host in running_suite.hosts.items():
+        if host.stopped:
+            running_suite.restart(name)
+
+
+def test_every_service_is_registered_for_the_cli() -> None:
+    assert set(SERVICE_CLASSES) == {*DOMAIN_SERVICES, "clearance"}
+
+
+def test_health_is_serving(suite: Suite) -> None:
+    answer = health_pb2_grpc.HealthStub(suite.orchestrator).Check(health_pb2.HealthCheckRequest())
+    assert answer.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_submit_decides_stores_and_replays(suite: Suite) -> None:
+    declaration = example(0)
+    first = suite.stub.SubmitDeclaration(
+        clearance_pb2.SubmitDeclarationRequest(declaration=declaration)
+    )
+    decision = first.decision
+    assert not first.replayed
+    assert decision.declaration_id == declaration.declaration_id
+    assert decision.outcome != clearance_pb2.OUTCOME_UNSPECIFIED
+    assert set(decision.rules_revisions) >= {"classification", "valuation", "risk", "clearance"}
+    assert decision.explanation.fired_rules, "the decision names the clearance rules that fired"
+    assert len(decision.items) == len(declaration.items)
+    again = suite.stub.SubmitDeclaration(
+        clearance_pb2.SubmitDeclarationRequest(declaration=declaration)
+    )
+    assert again.replayed and again.decision == decision
+    stored = suite.stub.GetDecision(
+        clearance_pb2.GetDecisionRequest(declaration_id=declaration.declaration_id)
+    )
+    assert stored.decision == decision and stored.declaration == declaration
+
+
+def test_a_changed_payload_under_a_used_id_is_already_exists(suite: Suite) -> None:
+    declaration = example(1)
+    suite.stub.SubmitDeclaration(clearance_pb2.SubmitDeclarationRequest(declaration=declaration))
+    declaration.items[0].quantity += 1
+    declaration.destination_country = "AT"
+    with pytest.raises(grpc.RpcError) as raised:
+        suite.stub.SubmitDeclaration(
+            clearance_pb2.SubmitDeclarationRequest(declaration=declaration)
+        )
+    assert raised.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    info, _ = status_of(raised.value)
+    assert info is not None and info.reason == "DECLARATION_ID_REUSED"
+    assert info.metadata["differences"].split(",") == [
+        "declaration.destination_country",
+        "declaration.items[0].quantity",
+    ]
+
+
+def test_bad_declaration_is_invalid_argument_naming_every_field(suite: Suite) -> None:
+    declaration = example(2)
+    declaration.items[0].intrinsic_value.currency_code = "EURO"
+    declaration.items[0].quantity = 0
+    declaration.dispatch_country = "XX"
+    with pytest.raises(grpc.RpcError) as raised:
+        suite.stub.SubmitDeclaration(
+            clearance_pb2.SubmitDeclarationRequest(declaration=declaration)
+        )
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    info, violations = status_of(raised.value)
+    assert info is not None and info.domain == "clearway.dev"
+    assert {v.field for v in violations} == {
+        "declaration.items[0].intrinsic_value.currency_code",
+        "declaration.items[0].quantity",
+        "declaration.dispatch_country",
+    }
+    with pytest.raises(grpc.RpcError) as missing:
+        suite.stub.GetDecision(
+            clearance_pb2.GetDecisionRequest(declaration_id=declaration.declaration_id)
+        )
+    assert missing.value.code() == grpc.StatusCode.NOT_FOUND, "nothing was stored"
+
+
+def test_manifest_stream_answers_every_declaration_in_order(suite: Suite) -> None:
+    declarations = [example(i) for i in range(12)]
+    bad = common_pb2.Declaration(declaration_id="BROKEN-1")
+    chunks = [
+        clearance_pb2.SubmitManifestRequest(declarations=declarations[:5]),
+        clearance_pb2.SubmitManifestRequest(declarations=[*declarations[5:], bad]),
+    ]
+    responses = list(suite.stub.SubmitManifest(iter(chunks)))
+    assert [len(r.results) for r in responses] == [5, 8]
+    results = [result for response in responses for result in response.results]
+    assert [r.declaration_id for r in results] == [d.declaration_id for d in declarations] + [
+        "BROKEN-1"
+    ]
+    assert all(r.HasField("decision") for r in results[:-1])
+    assert results[-1].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+
+
+def test_list_pages_through_the_partners_decisions(suite: Suite) -> None:
+    declarations = [example(i) for i in range(7)]
+    list(
+        suite.stub.SubmitManifest(
+            iter([clearance_pb2.SubmitManifestRequest(declarations=declarations)])
+        )
+    )
+    seen: list[str] = []
+    token = ""
+    while True:
+        page = suite.stub.ListDecisions(
+            clearance_pb2.ListDecisionsRequest(page_size=3, page_token=token)
+        )
+        seen.extend(d.declaration_id for d in page.decisions)
+        token = page.next_page_token
+        if not token:
+            break
+    assert sorted(seen) == sorted(d.declaration_id for d in declarations)
+    other = suite.stub.ListDecisions(
+        clearance_pb2.ListDecisionsRequest(), metadata=[("x-clearway-partner", "someone-else")]
+    )
+    assert list(other.decisions) == [], "a partner sees only its own declarations"
+    with pytest.raises(grpc.RpcError) as raised:
+        suite.stub.ListDecisions(
+            clearance_pb2.ListDecisionsRequest(page_size=5000, page_token="%%")
+        )
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert {v.field for v in status_of(raised.value)[1]} == {"page_size", "page_token"}
+
+
+def test_a_service_down_holds_the_parcel_and_a_resubmission_clears_it(suite: Suite) -> None:
+    declaration = example(3)
+    suite.hosts["risk"].stop(grace=0)
+    held = suite.stub.SubmitDeclaration(
+        clearance_pb2.SubmitDeclarationRequest(declaration=declaration)
+    )
+    assert held.decision.outcome == clearance_pb2.OUTCOME_HOLD_PENDING_CHECKS
+    assert any(
+        r.source == "risk" and r.code == "SERVICE_UNAVAILABLE" for r in held.decision.reasons
+    )
+    suite.restart("risk")
+    cleared = suite.stub.SubmitDeclaration(
+        clearance_pb2.SubmitDeclarationRequest(declaration=declaration)
+    )
+    assert cleared.decision.outcome != clearance_pb2.OUTCOME_HOLD_PENDING_CHECKS
+    assert not cleared.replayed
+
+
+def test_amend_decides_again_and_keeps_the_history(suite: Suite) -> None:
+    declaration = example(4)
+    first = suite.stub.SubmitDeclaration(
+        clearance_pb2.SubmitDeclarationRequest(declaration=declaration)
+    ).decision
+    declaration.items[0].description = "ceramic coffee mug 350ml"
+    amended = suite.stub.AmendDeclaration(
+        clearance_pb2.AmendDeclarationRequest(declaration=declaration, reason="wrong goods text")
+    )
+    assert amended.revision == 2
+    assert amended.decision.items[0].hs_code != first.items[0].hs_code or amended.decision != first
+    history = suite.stub.GetDecisionHistory(
+        clearance_pb2.GetDecisionHistoryRequest(declaration_id=declaration.declaration_id)
+    )
+    assert [(v.revision, v.kind, v.reason) for v in history.versions] == [
+        (1, "submitted", ""),
+        (2, "amended", "wrong goods text"),
+    ]
+    assert history.versions[1].declaration == declaration
+    with pytest.raises(grpc.RpcError) as missing:
+        suite.stub.AmendDeclaration(clearance_pb2.AmendDeclarationRequest(declaration=example(40)))
+    assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_cancel_only_before_release_and_idempotently(suite: Suite) -> None:
+    results = {}
+    for index in range(12):
+        declaration = example(index)
+        results[declaration.declaration_id] = suite.stub.SubmitDeclaration(
+            clearance_pb2.SubmitDeclarationRequest(declaration=declaration)
+        ).decision.outcome
+    released = next(i for i, o in results.items() if o == clearance_pb2.OUTCOME_RELEASE)
+    cancellable = next(i for i, o in results.items() if o != clearance_pb2.OUTCOME_RELEASE)
+    with pytest.raises(grpc.RpcError) as refused:
+        suite.stub.CancelDeclaration(
+            clearance_pb2.CancelDeclarationRequest(declaration_id=released)
+        )
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    info, _ = status_of(refused.value)
+    assert info is not None and info.reason == "DECLARATION_NOT_CANCELLABLE"
+    cancelled = suite.stub.CancelDeclaration(
+        clearance_pb2.CancelDeclarationRequest(declaration_id=cancellable, reason="returned")
+    )
+    assert cancelled.decision.outcome == clearance_pb2.OUTCOME_CANCELLED
+    again = suite.stub.CancelDeclaration(
+        clearance_pb2.CancelDeclarationRequest(declaration_id=cancellable)
+    )
+    assert again.revision == cancelled.revision
+    with pytest.raises(grpc.RpcError) as bad:
+        suite.stub.CancelDeclaration(clearance_pb2.CancelDeclarationRequest(reason="x" * 501))
+    assert {v.field for v in status_of(bad.value)[1]} == {"declaration_id"}
+
+
+def test_reevaluate_held_clears_parcels_once_the_service_is_back(suite: Suite) -> None:
+    suite.hosts["valuation"].stop(grace=0)
+    declarations = [example(i) for i in range(5, 9)]
+    held = list(
+        suite.stub.SubmitManifest(
+            iter([clearance_pb2.SubmitManifestRequest(declarations=declarations)])
+        )
+    )
+    assert all(
+        r.decision.outcome == clearance_pb2.OUTCOME_HOLD_PENDING_CHECKS for r in held[0].results
+    ), "a parcel whose duty was not assessed is never released"
+    suite.restart("valuation")
+    answer = suite.stub.ReevaluateHeld(clearance_pb2.ReevaluateHeldRequest())
+    assert len(answer.decisions) == len(declarations) and answer.still_held == 0
+    with pytest.raises(grpc.RpcError) as bad:
+        suite.stub.ReevaluateHeld(clearance_pb2.ReevaluateHeldRequest(limit=-1))
+    assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
