@@ -21,6 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clearway.declarations.codec import money_from_proto
 from clearway.manifest import count_lines, read_manifest
+from clearway.reporting.cli import add_commands as add_reporting_commands
 from clearway.runtime.settings import SERVICE_NAMES, Settings
 from clearway.v1 import clearance_pb2, clearance_pb2_grpc, common_pb2
 
@@ -278,6 +279,10 @@ DELEGATED_COMMANDS = {
         "clearway.classification.batch:main",
         "classify a file of descriptions (plain lines or JSONL) to JSON lines",
     ),
+    "quote": (
+        "clearway.valuation.quote:main",
+        "charges of JSONL declarations or baskets, one JSON breakdown a line",
+    ),
     "classify-eval": (
         "clearway.classification.evaluate:main",
         "measure the classifier on the held-out parcel references",
@@ -315,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules_test.add_argument("--rules", type=Path, help="rule pack directory (default: rules/)")
     rules_test.set_defaults(handler=command_rules_test)
 
+    add_reporting_commands(commands)
     for name, (_target, summary) in DELEGATED_COMMANDS.items():
         commands.add_parser(name, help=summary + f" (see: clearway {name} --help)")
     return parser

@@ -1,0 +1,1 @@
+"""Measurement of stored decisions and policy simulation: `clearway report`, `clearway simulate`."""

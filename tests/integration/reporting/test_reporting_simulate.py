@@ -1,0 +1,181 @@
+"""`clearway simulate`: the same parcels under two rule-pack directories that differ in one
+threshold (the UK low-value limit), in process, without a store or running services."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from clearway.reference.datadir import starter_data_dir
+from clearway.reporting.cli import add_commands
+
+REPO_RULES = Path(__file__).resolve().parents[3] / "rules"
+
+
+def gb_parcel(declaration_id: str, value: int) -> dict[str, object]:
+    return {
+        "declarationId": declaration_id,
+        "declarationDate": {"year": 2026, "month": 9, "day": 15},
+        "destinationCountry": "GB",
+        "dispatchCountry": "CN",
+        "seller": {
+            "role": "PARTY_ROLE_SELLER",
+            "name": "Bright Goods Co Ltd",
+            "address": {"city": "Shenzhen", "countryCode": "CN"},
+        },
+        "consignee": {
+            "role": "PARTY_ROLE_CONSIGNEE",
+            "name": f"Customer {declaration_id}",
+            "address": {
+                "lines": ["1 High Street"],
+                "city": "Town",
+                "postalCode": "AB1 2CD",
+                "countryCode": "GB",
+            },
+        },
+        "items": [
+            {
+                "lineNumber": 1,
+                "description": "paperback novel english",
+                "declaredHsCode": "490199",
+                "quantity": 1,
+                "netMassKg": {"value": "0.40"},
+                "intrinsicValue": {"currencyCode": "GBP", "units": str(value)},
+                "originCountry": "CN",
+            }
+        ],
+        "freight": {"currencyCode": "GBP", "units": "0"},
+        "incoterm": "INCOTERM_DAP",
+        "orderReference": f"ORD-{declaration_id}",
+    }
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """Two copies of the repo's packs; in `lower` the UK low-value limit is GBP 50."""
+    root = tmp_path_factory.mktemp("packs")
+    current, lower = root / "current", root / "lower"
+    shutil.copytree(REPO_RULES, current)
+    shutil.copytree(REPO_RULES, lower)
+    pack = lower / "valuation" / "gb-2021-01-01.yaml"
+    text = pack.read_text()
+    assert 'low_value_threshold: "135.00"' in text
+    pack.write_text(text.replace('low_value_threshold: "135.00"', 'low_value_threshold: "50.00"'))
+    yield current, lower
+
+
+@pytest.fixture
+def manifest(tmp_path: Path) -> Path:
+    path = tmp_path / "manifest.jsonl"
+    parcels = [gb_parcel("GB-30", 30), gb_parcel("GB-80", 80), gb_parcel("GB-200", 200)]
+    path.write_text("".join(json.dumps(p) + "\n" for p in parcels) + "{not json\n")
+    return path
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="clearway")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.handler(args))
+
+
+def test_a_lower_threshold_moves_a_parcel_to_a_full_declaration(
+    packs: tuple[Path, Path], manifest: Path, tmp_path: Path
+) -> None:
+    current, lower = packs
+    output = tmp_path / "comparison.json"
+    page = tmp_path / "comparison.html"
+    code = run(
+        [
+            "simulate",
+            "--manifest",
+            str(manifest),
+            "--rules",
+            str(current),
+            "--rules",
+            str(lower),
+            "--data-dir",
+            str(starter_data_dir()),
+            "--currency",
+            "GBP",
+            "--selectivity",
+            "1",
+            "--format",
+            "json",
+            "--output",
+            str(output),
+            "--html",
+            str(page),
+        ]
+    )
+    assert code == 0
+    document = json.loads(output.read_text())
+    assert document["unreadable_declarations"] == 1
+    assert [s["label"] for s in document["scenarios"]] == ["current", "lower"]
+    rows = {
+        (r["scenario"], r["dimension"]): r for r in document["rows"] if r["key"] in ("GB", "ALL")
+    }
+    before, after = rows["current", "destination"], rows["lower", "destination"]
+    assert (before["parcels"], after["parcels"]) == (3, 3)
+    assert (before["full_declarations"], after["full_declarations"]) == (1, 2)
+    assert after["delta_full_declarations"] == 1
+    assert after["delta_inspection_workload"] == 1, "selectivity 1: every full declaration"
+    # GBP 80 no longer has VAT charged at the sale (20% of 80.00): it is due at import instead.
+    assert Decimal(before["at_sale"]) - Decimal(after["at_sale"]) == Decimal("16.00")
+    assert Decimal(after["at_import"]) > Decimal(before["at_import"])
+    assert Decimal(after["delta_assessed"]) >= 0
+    assert page.read_text().count("data:image/png;base64,") == 4
+
+
+def test_as_of_dates_make_scenarios_from_one_pack_directory(
+    packs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    current, _lower = packs
+    declared = gb_parcel("EU-1", 40)
+    declared |= {"destinationCountry": "DE", "iossNumber": "IM2760000001"}
+    declared["items"][0]["intrinsicValue"]["currencyCode"] = "EUR"  # type: ignore[index]
+    declared["freight"] = {"currencyCode": "EUR", "units": "0"}
+    manifest = tmp_path / "eu.jsonl"
+    manifest.write_text(json.dumps(declared) + "\n")
+    output = tmp_path / "eu.csv"
+    code = run(
+        [
+            "simulate",
+            "--manifest",
+            str(manifest),
+            "--rules",
+            str(current),
+            "--as-of",
+            "2026-06-30",
+            "--as-of",
+            "2026-07-01",
+            "--data-dir",
+            str(starter_data_dir()),
+            "--format",
+            "csv",
+            "--output",
+            str(output),
+        ]
+    )
+    assert code == 0
+    lines = output.read_text().splitlines()
+    header = lines[0].split(",")
+    totals = [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
+    total = [r for r in totals if r["dimension"] == "total"]
+    assert [r["scenario"] for r in total] == [
+        "current (as of 2026-06-30)",
+        "current (as of 2026-07-01)",
+    ]
+    assert total[0]["flat_duty"] == "0.00" and total[1]["flat_duty"] == "3.00"
+    assert total[1]["delta_assessed"] == "3.00", "the EUR 3 flat duty per item category"
+
+
+def test_simulate_needs_exactly_one_source(tmp_path: Path) -> None:
+    assert run(["simulate"]) == 2
+    assert run(["simulate", "--manifest", str(tmp_path / "missing.jsonl")]) == 2
