@@ -4,12 +4,13 @@ Every labelled text (a subheading with its heading and chapter, a trade term of 
 references, a real parcel description, a national tariff line) is a document of its subheading.
 A description is compared with every document by cosine similarity of word TF-IDF (with
 abbreviation and truncation expansion) and character n-gram TF-IDF (typos, compounds, cut-off
-words); a subheading scores its best document, weighted by source. A softmax with a temperature
-fitted on held-out descriptions (leave-one-out over the parcel references) turns scores into
-probabilities whose mean matches the observed accuracy.
+words); a subheading scores its best document, weighted by source. The learned ranker
+(ranker.py) then re-orders the 30 best candidates and calibrates their probabilities; it is
+trained leave-one-out on the parcel references. With too few references to train it (the
+starter set), a softmax with a fitted temperature turns scores into probabilities instead.
 
-Building is a few seconds of numpy work, so it happens when the service loads; nothing is
-written to disk.
+Building and training are a few seconds of numpy work, so they happen when the service loads;
+nothing is written to disk.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import bisect
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
+from clearway.classification.ranker import CandidateFeatures, Ranker, train_ranker
 from clearway.classification.text import char_ngrams, skeleton, tokens
 
 FloatArray = npt.NDArray[np.float32]
@@ -137,6 +139,7 @@ class HsModel:
         self.dropped = len(documents) - len(kept)
         self.temperature = 0.05
         self.abstention = -math.inf
+        self.ranker: Ranker | None = None
         self._build()
 
     # -- building --------------------------------------------------------------------------
@@ -192,6 +195,11 @@ class HsModel:
         self._class_starts = np.searchsorted(doc_class, np.arange(len(self.classes)))
         weights = dict(zip(SOURCES, self.params.source_weights, strict=True))
         self._doc_weight = np.asarray([weights.get(d.source, 1.0) for d in docs], dtype=np.float32)
+        source_index = {source: i for i, source in enumerate(SOURCES)}
+        doc_source = np.asarray(
+            [source_index.get(d.source, len(SOURCES)) for d in docs], dtype=np.int64
+        )
+        self._candidates = CandidateFeatures(doc_class, doc_source, self.classes)
 
         self._vocabulary_sorted = sorted(word_df)
         by_skeleton: dict[str, tuple[int, str]] = {}
@@ -208,8 +216,21 @@ class HsModel:
         content = hashlib.sha256()
         for doc in self.documents:
             content.update(f"{doc.hs6}\t{doc.source}\t{doc.text}\n".encode())
-        calibration = f"t{self.temperature:.4f}-a{self.abstention:.2f}"
+        if self.ranker is not None:
+            calibration = f"ranker{self.ranker.digest()}"
+        else:
+            calibration = f"t{self.temperature:.4f}-a{self.abstention:.2f}"
         return f"tfidf-knn-{self.params.digest()}-{content.hexdigest()[:8]}-{calibration}"
+
+    @property
+    def calibration(self) -> str:
+        """How probabilities are calibrated, for reports."""
+        if self.ranker is not None:
+            return (
+                f"ranker calibrated by Platt scaling (slope {self.ranker.platt_slope:.3f},"
+                f" intercept {self.ranker.platt_intercept:.3f})"
+            )
+        return f"softmax temperature {self.temperature:.4f}, abstention {self.abstention:.2f}"
 
     # -- query features --------------------------------------------------------------------
 
@@ -231,6 +252,8 @@ class HsModel:
                     best = (df, candidate)
             if best is not None:
                 return best[1]
+        if len(shape) >= 3 and shape in self._by_skeleton:
+            return self._by_skeleton[shape]
         return None
 
     def _featurise_uncached(self, query: Query) -> _Features:
@@ -300,19 +323,11 @@ class HsModel:
         `exclude` (one document index per query, or -1) removes a query's own document, for
         leave-one-out evaluation of references that are also in the index.
         """
-        features = [self._featurise(q) for q in queries]
         out = np.zeros((len(queries), len(self.classes)), dtype=np.float32)
         best_docs = np.zeros(len(queries), dtype=np.int64)
-        step = self.params.chunk
-        for start in range(0, len(queries), step):
-            chunk = features[start : start + step]
-            matrix = self._document_scores(chunk)
-            if exclude is not None:
-                own = np.asarray(exclude[start : start + step], dtype=np.int64)
-                rows = np.nonzero(own >= 0)[0]
-                matrix[rows, own[rows]] = 0.0
-            out[start : start + len(chunk)] = self._pool(matrix)
-            best_docs[start : start + len(chunk)] = matrix.argmax(axis=1)
+        for start, matrix in self._score_blocks(queries, exclude):
+            out[start : start + len(matrix)] = self._pool(matrix)
+            best_docs[start : start + len(matrix)] = matrix.argmax(axis=1)
         return out, best_docs
 
     def _pool(self, matrix: FloatArray) -> FloatArray:
@@ -363,25 +378,81 @@ class HsModel:
         _loss, self.temperature, self.abstention = best_fit
         return self.temperature, self.abstention
 
+    def _score_blocks(
+        self, queries: Sequence[Query], exclude: Sequence[int] | None = None
+    ) -> Iterator[tuple[int, FloatArray]]:
+        """Document scores of the queries, a chunk at a time: (first row, matrix)."""
+        features = [self._featurise(q) for q in queries]
+        step = self.params.chunk
+        for start in range(0, len(queries), step):
+            matrix = self._document_scores(features[start : start + step])
+            if exclude is not None:
+                own = np.asarray(exclude[start : start + step], dtype=np.int64)
+                rows = np.nonzero(own >= 0)[0]
+                matrix[rows, own[rows]] = 0.0
+            yield start, matrix
+
+    def fit_ranker(
+        self, queries: Sequence[Query], labels: Sequence[str], exclude: Sequence[int], seed: int
+    ) -> Ranker:
+        """Train the candidate ranker leave-one-out on labelled queries that are in the index."""
+        truth = np.asarray([self._class_index[label] for label in labels], dtype=np.int64)
+        classes: list[IntArray] = []
+        features: list[npt.NDArray[np.float64]] = []
+        for start, matrix in self._score_blocks(queries, exclude):
+            found = self._candidates.compute(matrix, truth[start : start + len(matrix)])
+            classes.append(found.classes)
+            features.append(found.features)
+        self.ranker = train_ranker(np.concatenate(features), np.concatenate(classes), truth, seed)
+        return self.ranker
+
+    def _candidate_probabilities(
+        self, queries: Sequence[Query]
+    ) -> tuple[IntArray, npt.NDArray[np.float64], IntArray]:
+        """Per query: the ranker's candidates, best first, their probabilities, best document."""
+        assert self.ranker is not None
+        classes: list[IntArray] = []
+        probs: list[npt.NDArray[np.float64]] = []
+        best_docs: list[IntArray] = []
+        for _start, matrix in self._score_blocks(queries):
+            found = self._candidates.compute(matrix)
+            p = self.ranker.probabilities(found.features)
+            order = np.argsort(-p, axis=1, kind="stable")
+            classes.append(np.take_along_axis(found.classes, order, 1))
+            probs.append(np.take_along_axis(p, order, 1))
+            best_docs.append(matrix.argmax(axis=1))
+        return np.concatenate(classes), np.concatenate(probs), np.concatenate(best_docs)
+
+    def _ranked_candidates(
+        self, queries: Sequence[Query], top_k: int
+    ) -> tuple[list[list[int]], list[list[float]], IntArray]:
+        """Class indices and probabilities of each query's top_k, and its best document."""
+        k = max(1, min(top_k, len(self.classes)))
+        if self.ranker is not None:
+            classes, probs, best_docs = self._candidate_probabilities(queries)
+            return classes[:, :k].tolist(), probs[:, :k].tolist(), best_docs
+        scores, best_docs = self.class_scores(queries)
+        p = self.probabilities(scores)
+        top = np.argpartition(-p, k - 1, axis=1)[:, :k]
+        order = np.take_along_axis(top, np.argsort(-np.take_along_axis(p, top, 1), axis=1), 1)
+        return order.tolist(), np.take_along_axis(p, order, 1).tolist(), best_docs
+
     def rank(self, queries: Sequence[Query], top_k: int) -> list[Ranked]:
         """The top_k subheadings of each query with probabilities and matched terms."""
-        scores, best_docs = self.class_scores(queries)
-        probs = self.probabilities(scores)
-        k = max(1, min(top_k, len(self.classes)))
-        top = np.argpartition(-probs, k - 1, axis=1)[:, :k]
+        if not queries:
+            return []
+        top, top_probs, best_docs = self._ranked_candidates(queries, top_k)
         results: list[Ranked] = []
         for row, query in enumerate(queries):
-            order = top[row][np.argsort(-probs[row, top[row]])]
+            order = top[row]
             best_class = int(order[0])
-            doc = self._best_document_of(
-                scores[row, best_class], best_class, query, int(best_docs[row])
-            )
+            doc = self._best_document_of(best_class, query, int(best_docs[row]))
             document = self.documents[doc]
             words = self._featurise(query).words
             results.append(
                 Ranked(
                     hs6=tuple(self.classes[int(c)] for c in order),
-                    probabilities=tuple(float(probs[row, int(c)]) for c in order),
+                    probabilities=tuple(float(p) for p in top_probs[row]),
                     matched_terms=tuple(sorted(words & self._doc_words[doc])),
                     evidence_code=document.code,
                     evidence_text=document.text,
@@ -389,7 +460,7 @@ class HsModel:
             )
         return results
 
-    def _best_document_of(self, score: float, class_index: int, query: Query, best_doc: int) -> int:
+    def _best_document_of(self, class_index: int, query: Query, best_doc: int) -> int:
         """The document that gave the winning subheading its score (the evidence shown)."""
         if int(self._doc_class[best_doc]) == class_index:
             return best_doc
@@ -405,7 +476,13 @@ class HsModel:
     def probability_of(
         self, queries: Sequence[Query], codes: Sequence[str]
     ) -> list[tuple[float, float, int]]:
-        """Per query: probability of `code`'s subheading, of its heading, and its rank (1-based)."""
+        """Per query: probability of `code`'s subheading, of its heading, and its rank (1-based).
+
+        With the ranker, a subheading outside a query's candidates has probability 0 and rank
+        one past the candidates.
+        """
+        if self.ranker is not None:
+            return self._candidate_probability_of(queries, codes)
         scores, _ = self.class_scores(queries)
         probs = self.probabilities(scores)
         out: list[tuple[float, float, int]] = []
@@ -419,6 +496,23 @@ class HsModel:
             p_heading = float(probs[row, heading].sum())
             rank = int((probs[row] > probs[row, index]).sum()) + 1
             out.append((p, p_heading, rank))
+        return out
+
+    def _candidate_probability_of(
+        self, queries: Sequence[Query], codes: Sequence[str]
+    ) -> list[tuple[float, float, int]]:
+        classes, probs, _ = self._candidate_probabilities(queries)
+        out: list[tuple[float, float, int]] = []
+        for row, code in enumerate(codes):
+            codes_here = [self.classes[int(c)] for c in classes[row]]
+            p_heading = sum(
+                float(p) for c, p in zip(codes_here, probs[row], strict=True) if c[:4] == code[:4]
+            )
+            if code[:6] in codes_here:
+                position = codes_here.index(code[:6])
+                out.append((float(probs[row, position]), p_heading, position + 1))
+            else:
+                out.append((0.0, p_heading, len(codes_here) + 1))
         return out
 
     def class_position(self, hs6: str) -> int | None:

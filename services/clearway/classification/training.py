@@ -1,6 +1,6 @@
 """Assembling, training and measuring the HS-6 model from the reference data.
 
-The same assembly serves the service (all references, temperature fitted leave-one-out on the
+The same assembly serves the service (all references, the ranker trained leave-one-out on the
 parcel references) and the accuracy report (a fixed-seed split of the parcel references: the
 model is built without the held-back part, which is then classified as unseen parcels).
 """
@@ -8,12 +8,14 @@ model is built without the held-back part, which is then classified as unseen pa
 from __future__ import annotations
 
 import random
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from clearway.classification.model import HsModel, LabelledText, ModelParams, Query
+from clearway.classification.text import tokens
 from clearway.reference.classification_refs import Reference
 from clearway.reference.hs import Nomenclature
 from clearway.reference.tariff import Tariff
@@ -21,6 +23,8 @@ from clearway.reference.tariff import Tariff
 SPLIT_SEED = 20260101
 HELD_BACK_SHARE = 0.2
 CONFIDENCE_THRESHOLDS = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95)
+#: Fewer parcel references than this (the starter set) fit a temperature instead of the ranker.
+MIN_RANKER_QUERIES = 200
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,8 @@ def build_model(
     parcels: Sequence[Reference] | None = None,
     params: ModelParams | None = None,
 ) -> HsModel:
-    """Index every document and fit the temperature leave-one-out on the parcel references."""
+    """Index every document and fit the ranker (or, on little data, the temperature)
+    leave-one-out on the parcel references."""
     parcels = data.parcel_references if parcels is None else parcels
     documents = nomenclature_documents(data.nomenclature)
     documents += reference_documents(data.search_references, "search")
@@ -79,8 +84,11 @@ def build_model(
     for doc in documents[parcel_start : parcel_start + len(parcels)]:
         if id(doc) in positions:
             held.append((Query(doc.text), doc.hs6, positions[id(doc)]))
-    if len(held) >= 20:
-        model.fit_calibration([h[0] for h in held], [h[1] for h in held], [h[2] for h in held])
+    queries, labels, own = [h[0] for h in held], [h[1] for h in held], [h[2] for h in held]
+    if len(held) >= MIN_RANKER_QUERIES:
+        model.fit_ranker(queries, labels, own, seed=SPLIT_SEED)
+    elif len(held) >= 20:
+        model.fit_calibration(queries, labels, own)
     return model
 
 
@@ -114,6 +122,39 @@ class ReliabilityBin:
 
 
 @dataclass(frozen=True)
+class LabelNoise:
+    """How far the parcel labels contradict themselves: the ceiling of any model on them."""
+
+    rows: int
+    distinct_texts: int
+    conflicting_texts: int
+    rows_in_conflict: int
+    #: Best possible top-1 if every normalised text got its most frequent code.
+    majority_ceiling: float
+
+
+def label_noise(references: Sequence[Reference]) -> LabelNoise:
+    """Group references by normalised description (sorted content words) and count conflicts."""
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
+    for ref in references:
+        groups[normalised_key(ref.text)][ref.hs6] += 1
+    conflicting = [g for g in groups.values() if len(g) > 1]
+    majority = sum(g.most_common(1)[0][1] for g in groups.values())
+    return LabelNoise(
+        rows=len(references),
+        distinct_texts=len(groups),
+        conflicting_texts=len(conflicting),
+        rows_in_conflict=sum(sum(g.values()) for g in conflicting),
+        majority_ceiling=majority / max(len(references), 1),
+    )
+
+
+def normalised_key(text: str) -> str:
+    """Descriptions that differ only in sizes, counts, case, order or stop words share a key."""
+    return " ".join(sorted(tokens(text)))
+
+
+@dataclass(frozen=True)
 class EvaluationReport:
     """Accuracy of the model on descriptions it was not built with."""
 
@@ -128,9 +169,13 @@ class EvaluationReport:
     hs2_top1: float
     mean_confidence: float
     expected_calibration_error: float
-    temperature: float
+    calibration: str
     thresholds: tuple[ThresholdRow, ...]
     reliability: tuple[ReliabilityBin, ...]
+    label_noise: LabelNoise
+    unseen_text_count: int
+    unseen_text_hs6_top1: float
+    unseen_class_count: int
 
     def lines(self) -> list[str]:
         """The report as plain text lines."""
@@ -141,7 +186,16 @@ class EvaluationReport:
             f"HS-6 top-1 {self.hs6_top1:.1%}   HS-6 top-3 {self.hs6_top3:.1%}",
             f"HS-4 top-1 {self.hs4_top1:.1%}   HS-4 top-3 {self.hs4_top3:.1%}",
             f"HS-2 top-1 {self.hs2_top1:.1%}",
-            f"temperature {self.temperature:.4f}; mean confidence {self.mean_confidence:.1%};"
+            f"held-back texts not in the training split after normalisation:"
+            f" {self.unseen_text_count}, HS-6 top-1 {self.unseen_text_hs6_top1:.1%};"
+            f" held-back rows whose subheading no training parcel carries:"
+            f" {self.unseen_class_count}",
+            f"label noise of all parcel references: {self.label_noise.rows} rows,"
+            f" {self.label_noise.distinct_texts} distinct normalised texts,"
+            f" {self.label_noise.conflicting_texts} of them with different codes"
+            f" ({self.label_noise.rows_in_conflict} rows); ceiling of top-1"
+            f" {self.label_noise.majority_ceiling:.1%}",
+            f"{self.calibration}; mean confidence {self.mean_confidence:.1%};"
             f" expected calibration error {self.expected_calibration_error:.1%}",
             "answers with confidence >= threshold:",
         ]
@@ -195,6 +249,9 @@ def evaluate(
         acc = float(top1[mask].mean())
         ece += count / n * abs(mean_conf - acc)
         bins.append(ReliabilityBin(low, high, count, mean_conf, acc))
+    seen_texts = {normalised_key(r.text) for r in train}
+    unseen = np.asarray([normalised_key(r.text) not in seen_texts for r in known])
+    train_classes = {r.hs6 for r in train}
     return EvaluationReport(
         model_version=model.version,
         trained_on=len(train),
@@ -207,7 +264,11 @@ def evaluate(
         hs2_top1=hs2_top1,
         mean_confidence=float(confidence.mean()),
         expected_calibration_error=ece,
-        temperature=model.temperature,
+        calibration=model.calibration,
         thresholds=tuple(thresholds),
         reliability=tuple(bins),
+        label_noise=label_noise(data.parcel_references),
+        unseen_text_count=int(unseen.sum()),
+        unseen_text_hs6_top1=float(top1[unseen].mean()) if unseen.any() else 0.0,
+        unseen_class_count=sum(r.hs6 not in train_classes for r in known),
     )
