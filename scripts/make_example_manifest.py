@@ -102,9 +102,10 @@ def parcel(
             "role": "PARTY_ROLE_CONSIGNEE",
             "name": consignee or f"Customer {number}",
             "address": {
-                "lines": [f"{number} High Street"],
+                # A named consignee is one household across parcels (split shipments).
+                "lines": [f"{len(consignee) if consignee else number} High Street"],
                 "city": "Town",
-                "postalCode": f"{10000 + number}",
+                "postalCode": f"{10000 + (len(consignee) if consignee else number)}",
                 "countryCode": destination,
             },
         },

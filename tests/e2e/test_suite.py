@@ -60,6 +60,7 @@ def test_up_clears_the_example_manifest_and_replays_it(suite_env: dict[str, str]
     regimes = {line.split()[0]: line.split()[2] for line in lines}
     assert outcomes["DEMO-0048"] == "REJECTED", "an unknown declared HS code is rejected"
     assert outcomes["DEMO-0051"] == "REFUSE", "a consignee on the OFAC SDN list is refused"
+    assert outcomes["DEMO-0055"] == "INSPECT", "the 4th parcel just under £135 is a split shipment"
     assert (regimes["DEMO-0041"], regimes["DEMO-0042"]) == ("US_DE_MINIMIS", "US_DUTIABLE"), (
         "the US de minimis applies on 2025-08-28 and not on 2025-08-30"
     )
