@@ -72,6 +72,17 @@ def header_index(path: Path, header: list[str], required: tuple[str, ...]) -> di
     return {name: positions[name] for name in required}
 
 
+def headed_records(
+    path: Path, text: str, required: tuple[str, ...]
+) -> tuple[dict[str, int], int, Iterator[tuple[int, list[str]]]]:
+    """A CSV with a header line: the required columns' positions, the header width, the rows."""
+    records = csv_records(path, text)
+    first = next(records, None)
+    if first is None:
+        raise ReferenceDataError(path, "file is empty")
+    return header_index(path, first[1], required), len(first[1]), records
+
+
 def parse_bool(path: Path, line: int, column: str, value: str) -> bool:
     """Parse the 'True'/'False' flags of the tariff export strictly."""
     if value == "True":

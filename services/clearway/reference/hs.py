@@ -13,11 +13,10 @@ from pathlib import Path
 from types import MappingProxyType
 
 from clearway.reference._io import (
-    csv_records,
     decode,
     digest,
     expect_fields,
-    header_index,
+    headed_records,
     read_bytes,
 )
 from clearway.reference.errors import ReferenceDataError
@@ -129,15 +128,12 @@ class Nomenclature:
 
 
 def _load_sections(path: Path) -> dict[str, str]:
-    text = decode(path, read_bytes(path))
-    records = csv_records(path, text)
-    first = next(records, None)
-    if first is None:
-        raise ReferenceDataError(path, "file is empty")
-    columns = header_index(path, first[1], ("section", "name"))
+    columns, width, records = headed_records(
+        path, decode(path, read_bytes(path)), ("section", "name")
+    )
     sections: dict[str, str] = {}
     for line, row in records:
-        expect_fields(path, line, row, len(first[1]))
+        expect_fields(path, line, row, width)
         numeral = row[columns["section"]].strip()
         if not numeral or numeral in sections:
             raise ReferenceDataError(path, f"empty or repeated section {numeral!r}", line=line)
@@ -150,16 +146,13 @@ def load_nomenclature(data_dir: Path) -> Nomenclature:
     sections = _load_sections(data_dir / SECTIONS_FILE)
     path = data_dir / NOMENCLATURE_FILE
     data = read_bytes(path)
-    records = csv_records(path, decode(path, data))
-    first = next(records, None)
-    if first is None:
-        raise ReferenceDataError(path, "file is empty")
-    header = first[1]
-    col = header_index(path, header, ("section", "hscode", "description", "parent", "level"))
+    col, width, records = headed_records(
+        path, decode(path, data), ("section", "hscode", "description", "parent", "level")
+    )
     entries: dict[str, HsEntry] = {}
     lines: dict[str, int] = {}
     for line, row in records:
-        expect_fields(path, line, row, len(header))
+        expect_fields(path, line, row, width)
         code = row[col["hscode"]].strip()
         if code == _NONE_MARKER:
             continue

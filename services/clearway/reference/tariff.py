@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clearway.reference._io import (
-    csv_records,
     decode,
     digest,
     expect_fields,
-    header_index,
+    headed_records,
     parse_bool,
     read_bytes,
 )
@@ -153,16 +152,11 @@ def load_tariff(data_dir: Path) -> Tariff:
     """Load tariff/global-uk-tariff-2021-with-eu-cet.csv from `data_dir`."""
     path = data_dir / TARIFF_FILE
     data = read_bytes(path)
-    records = csv_records(path, decode(path, data))
-    first = next(records, None)
-    if first is None:
-        raise ReferenceDataError(path, "file is empty")
-    header = first[1]
-    col = header_index(path, header, _COLUMNS)
+    col, width, records = headed_records(path, decode(path, data), _COLUMNS)
     rates: dict[str, DutyRate] = {}  # many lines share a rate text; parse each text once
     lines: dict[str, TariffLine] = {}
     for line_no, row in records:
-        expect_fields(path, line_no, row, len(header))
+        expect_fields(path, line_no, row, width)
         code = row[col["commodity"]].strip()
         if len(code) not in (8, 10) or not code.isdigit():
             raise ReferenceDataError(
