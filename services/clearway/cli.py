@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
@@ -23,6 +25,7 @@ from clearway.declarations.codec import money_from_proto
 from clearway.manifest import count_lines, read_manifest
 from clearway.reporting.cli import add_commands as add_reporting_commands
 from clearway.runtime.settings import SERVICE_NAMES, Settings
+from clearway.runtime.tls import channel_credentials
 from clearway.v1 import clearance_pb2, clearance_pb2_grpc, common_pb2
 
 SERVICE_CLASSES = {
@@ -33,6 +36,8 @@ SERVICE_CLASSES = {
     "clearance": "clearway.orchestrator.service:OrchestratorService",
 }
 STARTUP_SECONDS = 120.0
+TOKEN_VARIABLE = "CLEARWAY_PARTNER_TOKEN"
+TOKEN_HELP = f"partner bearer token (default ${TOKEN_VARIABLE}); sent as authorization metadata"
 
 
 def _service_class(name: str) -> type:
@@ -102,7 +107,11 @@ def command_up(args: argparse.Namespace) -> int:
     try:
         if args.submit:
             return submit_manifest(
-                args.submit, settings.address("clearance"), args.chunk, args.partner, sys.stdout
+                args.submit,
+                settings.address("clearance"),
+                args.chunk,
+                Caller.of(settings, args.partner, args.token),
+                sys.stdout,
             )
         print("all services serving; Ctrl-C stops them", file=sys.stderr)
         while all(p.poll() is None for p in processes):
@@ -205,11 +214,34 @@ def _already_answered(output: Path | None) -> set[str]:
     return answered
 
 
+@dataclass(frozen=True)
+class Caller:
+    """How this command identifies itself to the orchestrator."""
+
+    metadata: tuple[tuple[str, str], ...]
+    credentials: grpc.ChannelCredentials | None = None
+
+    @classmethod
+    def of(cls, settings: Settings, partner: str, token: str) -> Caller:
+        """A bearer token when one is given (never printed), else the dev partner header;
+        TLS (mutual when CLEARWAY_TLS_CA_FILE is set) when CLEARWAY_TLS_* name a certificate."""
+        if token:
+            metadata = (("authorization", f"Bearer {token}"),)
+        else:
+            metadata = (("x-clearway-partner", partner),)
+        return cls(metadata, channel_credentials(settings))
+
+    def channel(self, target: str) -> grpc.Channel:
+        if self.credentials is None:
+            return grpc.insecure_channel(target)
+        return grpc.secure_channel(target, self.credentials)
+
+
 def submit_manifest(
     path: Path,
     target: str,
     chunk: int,
-    partner: str,
+    caller: Caller,
     out: TextIO,
     output: Path | None = None,
 ) -> int:
@@ -226,10 +258,10 @@ def submit_manifest(
     done = 0
     with ExitStack() as stack:
         sink = stack.enter_context(output.open("a", encoding="utf-8")) if output else None
-        channel = stack.enter_context(grpc.insecure_channel(target))
+        channel = stack.enter_context(caller.channel(target))
         stub = clearance_pb2_grpc.ClearanceServiceStub(channel)
         responses = stub.SubmitManifest(
-            _chunks(path, chunk, skip, rejected), metadata=[("x-clearway-partner", partner)]
+            _chunks(path, chunk, skip, rejected), metadata=caller.metadata
         )
         for response in responses:
             for result in response.results:
@@ -256,8 +288,10 @@ def submit_manifest(
 
 
 def command_submit(args: argparse.Namespace) -> int:
-    target = args.target or Settings.from_env().address("clearance")
-    return submit_manifest(args.file, target, args.chunk, args.partner, sys.stdout, args.output)
+    settings = Settings.from_env()
+    caller = Caller.of(settings, args.partner, args.token)
+    target = args.target or settings.address("clearance")
+    return submit_manifest(args.file, target, args.chunk, caller, sys.stdout, args.output)
 
 
 def command_rules_test(args: argparse.Namespace) -> int:
@@ -298,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--submit", type=Path, help="clear this JSONL manifest, then stop the suite")
     up.add_argument("--chunk", type=int, default=100, help="declarations per stream message")
     up.add_argument("--partner", default="default", help="partner id the manifest is submitted as")
+    up.add_argument("--token", default=os.environ.get(TOKEN_VARIABLE, ""), help=TOKEN_HELP)
     up.set_defaults(handler=command_up)
 
     serve = commands.add_parser("serve", help="run one service in this process")
@@ -308,7 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("file", type=Path)
     submit.add_argument("--target", help="orchestrator host:port (default from settings)")
     submit.add_argument("--chunk", type=int, default=100, help="declarations per stream message")
-    submit.add_argument("--partner", default="default", help="partner id to submit as")
+    submit.add_argument("--partner", default="default", help="partner id to submit as (dev mode)")
+    submit.add_argument("--token", default=os.environ.get(TOKEN_VARIABLE, ""), help=TOKEN_HELP)
     submit.add_argument(
         "--output", type=Path, help="append one JSON result a line; a rerun resumes after them"
     )

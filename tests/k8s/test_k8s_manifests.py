@@ -18,6 +18,7 @@ NAMESPACE = "clearway"
 NAME_LABEL = "app.kubernetes.io/name"
 DOMAIN_SERVICES = tuple(name for name in SERVICE_NAMES if name != "clearance")
 ALL_TARGETS = tuple(TARGETS)
+HEALTH_PORT = 8081  # CLEARWAY_HEALTH_PORT: plaintext health only, for kubelet's gRPC probes
 
 
 def of_kind(resources: list[Resource], kind: str) -> dict[str, Resource]:
@@ -122,7 +123,8 @@ def test_deployments_run_the_one_image_per_service(
         assert env["CLEARWAY_HOST"] == "0.0.0.0"
         assert int(env[f"CLEARWAY_{name.upper()}_PORT"]) == DEFAULT_PORTS[name]
         ports = container["ports"]
-        assert [p["containerPort"] for p in ports] == [DEFAULT_PORTS[name]]
+        assert [p["containerPort"] for p in ports] == [DEFAULT_PORTS[name], HEALTH_PORT]
+        assert int(env["CLEARWAY_HEALTH_PORT"]) == HEALTH_PORT
     images = {
         c["image"]
         for d in of_kind(resources, "Deployment").values()
@@ -155,9 +157,10 @@ def test_containers_are_probed_limited_and_locked_down(
             for port in container.get("ports", []):
                 assert port.get("name"), f"{where}: unnamed port {port}"
         container = main_container(deployment)
-        port = DEFAULT_PORTS[name]
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            assert container[probe]["grpc"] == {"port": port, "service": ""}, f"{name} {probe}"
+            assert container[probe]["grpc"] == {"port": HEALTH_PORT, "service": ""}, (
+                f"{name} {probe}: the plaintext health port, kubelet cannot speak TLS"
+            )
 
 
 @pytest.mark.parametrize("target", ALL_TARGETS)

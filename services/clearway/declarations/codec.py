@@ -10,6 +10,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.type import date_pb2, decimal_pb2, money_pb2
 
 from clearway.declarations.codes import COUNTRIES, CURRENCIES
@@ -138,14 +139,27 @@ class DeclarationReader:
             return ""
         return code
 
+    def enum(self, enum_type: EnumTypeWrapper, number: int, path: str) -> str:
+        """The value's name without its prefix ("" when unset); unknown numbers are violations.
+
+        proto3 enums are open: a number this server does not know is valid on the wire.
+        """
+        if not number:
+            return ""
+        try:
+            name: str = enum_type.Name(number)
+        except ValueError:
+            self.violations.add(path, f"{number} is not a known value")
+            return ""
+        prefix = enum_type.Name(0).removesuffix("UNSPECIFIED")
+        return name.removeprefix(prefix)
+
     def party(self, message: common_pb2.Party, path: str, role: str) -> Party | None:
         if not message.ByteSize():
             return None
         address = message.address
         return Party(
-            role=common_pb2.PartyRole.Name(message.role).removeprefix("PARTY_ROLE_").lower()
-            if message.role
-            else role,
+            role=self.enum(common_pb2.PartyRole, message.role, f"{path}.role").lower() or role,
             name=self.text(message.name, f"{path}.name", required=True, limit=256),
             address=Address(
                 lines=tuple(address.lines),
@@ -206,7 +220,7 @@ class DeclarationReader:
             for i, g in enumerate(message.goods)
         )
         return ProofOfOrigin(
-            type=common_pb2.ProofType.Name(message.type).removeprefix("PROOF_TYPE_"),
+            type=self.enum(common_pb2.ProofType, message.type, f"{path}.type"),
             reference=message.reference,
             issuer=message.issuer,
             issuing_country=self.country(
@@ -318,16 +332,12 @@ class DeclarationReader:
             ),
             transport_document_type=transport.type,
             transport_document_number=transport.number,
-            transport_mode=common_pb2.TransportMode.Name(transport.mode).removeprefix(
-                "TRANSPORT_MODE_"
-            )
-            if transport.mode
-            else "",
+            transport_mode=self.enum(
+                common_pb2.TransportMode, transport.mode, f"{path}.transport_document.mode"
+            ),
             freight=self.money(message.freight, f"{path}.freight", required=False),
             insurance=self.money(message.insurance, f"{path}.insurance", required=False),
-            incoterm=common_pb2.Incoterm.Name(message.incoterm).removeprefix("INCOTERM_")
-            if message.incoterm
-            else "",
+            incoterm=self.enum(common_pb2.Incoterm, message.incoterm, f"{path}.incoterm"),
             gift=message.gift,
             order_reference=message.order_reference,
             payment_reference=message.payment_reference,

@@ -10,33 +10,31 @@ import grpc
 from clearway.orchestrator.clients import ServiceClients
 from clearway.orchestrator.flow import ClearanceFlow, ClearanceResult, declaration_not_found
 from clearway.rules import RulesEngine
+from clearway.runtime.auth import DEFAULT_PARTNER, PARTNER_HEADER, PartnerAuthenticator
 from clearway.runtime.errors import FieldViolations, InvalidArgument
 from clearway.runtime.server import ClearwayService
 from clearway.store import open_store
 from clearway.store.base import decode_page_token
 from clearway.v1 import clearance_pb2, clearance_pb2_grpc, common_pb2
 
-PARTNER_HEADER = "x-clearway-partner"
-DEFAULT_PARTNER = "default"
+__all__ = ["DEFAULT_PARTNER", "PARTNER_HEADER", "ClearanceServicer", "OrchestratorService"]
+
 MAX_CHUNK = 1000
 
 
-def partner_of(context: grpc.ServicerContext) -> str:
-    """The calling partner; every stored declaration and every query is scoped to it."""
-    for key, value in context.invocation_metadata():
-        if key == PARTNER_HEADER and value:
-            return str(value)
-    return DEFAULT_PARTNER
-
-
 class ClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
-    def __init__(self, service: OrchestratorService) -> None:
+    def __init__(self, service: OrchestratorService, authenticator: PartnerAuthenticator) -> None:
         self.service = service
+        self.authenticator = authenticator
+
+    def partner_of(self, context: grpc.ServicerContext) -> str:
+        """The authenticated caller; every stored declaration and every query is scoped to it."""
+        return self.authenticator.partner_of(context)
 
     def SubmitDeclaration(
         self, request: clearance_pb2.SubmitDeclarationRequest, context: grpc.ServicerContext
     ) -> clearance_pb2.SubmitDeclarationResponse:
-        (result,) = self.service.domain.clear(partner_of(context), [request.declaration])
+        (result,) = self.service.domain.clear(self.partner_of(context), [request.declaration])
         if result.error is not None:
             raise result.error
         return clearance_pb2.SubmitDeclarationResponse(
@@ -49,7 +47,7 @@ class ClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
         context: grpc.ServicerContext,
     ) -> Iterator[clearance_pb2.SubmitManifestResponse]:
         """One chunk in, its results out: the partner's stream is read only as fast as we answer."""
-        partner = partner_of(context)
+        partner = self.partner_of(context)
         flow = self.service.domain
         for chunk in request_iterator:
             if len(chunk.declarations) > MAX_CHUNK:
@@ -67,7 +65,7 @@ class ClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
         self, request: clearance_pb2.GetDecisionRequest, context: grpc.ServicerContext
     ) -> clearance_pb2.GetDecisionResponse:
         _require_id(request.declaration_id)
-        stored = self.service.domain.store.get(partner_of(context), request.declaration_id)
+        stored = self.service.domain.store.get(self.partner_of(context), request.declaration_id)
         if stored is None:
             raise declaration_not_found(request.declaration_id)
         return clearance_pb2.GetDecisionResponse(
@@ -86,11 +84,13 @@ class ClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
                 decode_page_token(request.page_token)
             except ValueError as error:
                 violations.add("page_token", str(error))
-        if any(o == clearance_pb2.OUTCOME_UNSPECIFIED for o in request.outcomes):
-            violations.add("outcomes", "OUTCOME_UNSPECIFIED is not an outcome to filter on")
+        known = set(clearance_pb2.Outcome.values()) - {clearance_pb2.OUTCOME_UNSPECIFIED}
+        for index, outcome in enumerate(request.outcomes):
+            if outcome not in known:
+                violations.add(f"outcomes[{index}]", f"{outcome} is not an outcome to filter on")
         violations.raise_if_any()
         page = self.service.domain.store.list(
-            partner_of(context),
+            self.partner_of(context),
             decided_after=request.decided_after.ToDatetime(tzinfo=UTC)
             if request.HasField("decided_after")
             else None,
@@ -112,7 +112,7 @@ class ClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
         self, request: clearance_pb2.AmendDeclarationRequest, context: grpc.ServicerContext
     ) -> clearance_pb2.AmendDeclarationResponse:
         decision, revision = self.service.domain.amend(
-            partner_of(context), request.declaration, _reason(request.reason)
+            self.partner_of(context), request.declaration, _reason(request.reason)
         )
         return clearance_pb2.AmendDeclarationResponse(decision=decision, revision=revision)
 
@@ -121,7 +121,7 @@ class ClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
     ) -> clearance_pb2.CancelDeclarationResponse:
         _require_id(request.declaration_id)
         decision, revision = self.service.domain.cancel(
-            partner_of(context), request.declaration_id, _reason(request.reason)
+            self.partner_of(context), request.declaration_id, _reason(request.reason)
         )
         return clearance_pb2.CancelDeclarationResponse(decision=decision, revision=revision)
 
@@ -134,7 +134,7 @@ class ClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
                 violations=FieldViolations.single("limit", f"must be between 0 and {MAX_CHUNK}"),
             )
         results = self.service.domain.reevaluate_held(
-            partner_of(context), request.limit or MAX_CHUNK
+            self.partner_of(context), request.limit or MAX_CHUNK
         )
         decisions = [r.decision for r in results if r.decision is not None]
         return clearance_pb2.ReevaluateHeldResponse(
@@ -148,7 +148,9 @@ class ClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
         self, request: clearance_pb2.GetDecisionHistoryRequest, context: grpc.ServicerContext
     ) -> clearance_pb2.GetDecisionHistoryResponse:
         _require_id(request.declaration_id)
-        versions = self.service.domain.store.history(partner_of(context), request.declaration_id)
+        versions = self.service.domain.store.history(
+            self.partner_of(context), request.declaration_id
+        )
         if not versions:
             raise declaration_not_found(request.declaration_id)
         return clearance_pb2.GetDecisionHistoryResponse(
@@ -201,7 +203,8 @@ class OrchestratorService(ClearwayService[ClearanceFlow]):
     name = "clearance"
 
     def register(self, server: grpc.Server) -> tuple[str, ...]:
-        clearance_pb2_grpc.add_ClearanceServiceServicer_to_server(ClearanceServicer(self), server)
+        servicer = ClearanceServicer(self, PartnerAuthenticator(self.settings))
+        clearance_pb2_grpc.add_ClearanceServiceServicer_to_server(servicer, server)
         return (clearance_pb2.DESCRIPTOR.services_by_name["ClearanceService"].full_name,)
 
     def build_domain(self) -> ClearanceFlow:

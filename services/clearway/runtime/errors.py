@@ -13,10 +13,14 @@ from typing import Any
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 ERROR_DOMAIN = "clearway.dev"
+DETAILS_BUDGET = 3000  # bytes of field violations: base64 in trailers stays well under 8 KiB
+MAX_TEXT = 200
+MAX_MESSAGE = 500
 
 
 @dataclass(frozen=True)
@@ -52,22 +56,35 @@ class ClearwayError(Exception):
         self.violations = violations
 
     def to_status(self) -> status_pb2.Status:
-        """The google.rpc.Status carrying ErrorInfo and, for bad input, BadRequest."""
+        """The google.rpc.Status carrying ErrorInfo and, for bad input, BadRequest.
+
+        The status travels in trailing metadata, which gRPC clients cap (8 KiB by
+        default): the violations listed stop at DETAILS_BUDGET bytes, and ErrorInfo
+        says how many there were in all, so a huge bad request still gets an answer.
+        """
+        metadata = {k: v[:MAX_TEXT] for k, v in self.metadata.items()}
+        listed: list[error_details_pb2.BadRequest.FieldViolation] = []
+        used = 0
+        for violation in self.violations:
+            entry = error_details_pb2.BadRequest.FieldViolation(
+                field=violation.field[:MAX_TEXT], description=violation.description[:MAX_TEXT]
+            )
+            used += entry.ByteSize() + 4
+            if used > DETAILS_BUDGET:
+                break
+            listed.append(entry)
+        if len(listed) < len(self.violations):
+            metadata["violations_total"] = str(len(self.violations))
+            metadata["violations_listed"] = str(len(listed))
         info = error_details_pb2.ErrorInfo(
-            reason=self.reason, domain=ERROR_DOMAIN, metadata=self.metadata
+            reason=self.reason, domain=ERROR_DOMAIN, metadata=metadata
         )
         details = [_pack(info)]
-        if self.violations:
-            bad_request = error_details_pb2.BadRequest(
-                field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(
-                        field=v.field, description=v.description
-                    )
-                    for v in self.violations
-                ]
-            )
-            details.append(_pack(bad_request))
-        return status_pb2.Status(code=self.code.value[0], message=self.message, details=details)
+        if listed:
+            details.append(_pack(error_details_pb2.BadRequest(field_violations=listed)))
+        return status_pb2.Status(
+            code=self.code.value[0], message=self.message[:MAX_MESSAGE], details=details
+        )
 
 
 class InvalidArgument(ClearwayError):
@@ -104,6 +121,20 @@ class Aborted(ClearwayError):
 class Unavailable(ClearwayError):
     code = grpc.StatusCode.UNAVAILABLE
     reason = "UNAVAILABLE"
+
+
+class Unauthenticated(ClearwayError):
+    """The caller did not prove who it is (no credential, or one we do not know)."""
+
+    code = grpc.StatusCode.UNAUTHENTICATED
+    reason = "UNAUTHENTICATED"
+
+
+class PermissionDenied(ClearwayError):
+    """The caller is known but may not do this (e.g. claims to be another partner)."""
+
+    code = grpc.StatusCode.PERMISSION_DENIED
+    reason = "PERMISSION_DENIED"
 
 
 def _pack(message: Any) -> any_pb2.Any:
@@ -176,7 +207,12 @@ def details_of(
 
 
 class ErrorInterceptor(grpc.ServerInterceptor):
-    """Turns a ClearwayError raised by any handler into a rich status (no per-service copies)."""
+    """Turns a ClearwayError raised by any handler into a rich status (no per-service copies).
+
+    It also decodes requests itself: grpc would answer a request it cannot parse (say, a
+    string field that is not UTF-8) with INTERNAL before any handler runs; the caller's
+    mistake is INVALID_ARGUMENT with reason REQUEST_NOT_DECODABLE.
+    """
 
     def intercept_service(
         self,
@@ -186,37 +222,66 @@ class ErrorInterceptor(grpc.ServerInterceptor):
         handler = continuation(handler_call_details)
         if handler is None:
             return None
+        decode = _decoder(handler.request_deserializer)
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
-                _guard_unary(handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
+                _guard_unary(handler.unary_unary, decode),
+                request_deserializer=None,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
-                _guard_stream(handler.unary_stream),
-                request_deserializer=handler.request_deserializer,
+                _guard_stream(handler.unary_stream, decode),
+                request_deserializer=None,
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_unary:
             return grpc.stream_unary_rpc_method_handler(
-                _guard_unary(handler.stream_unary),
-                request_deserializer=handler.request_deserializer,
+                _guard_unary(handler.stream_unary, _stream_decoder(decode)),
+                request_deserializer=None,
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_stream:
             return grpc.stream_stream_rpc_method_handler(
-                _guard_stream(handler.stream_stream),
-                request_deserializer=handler.request_deserializer,
+                _guard_stream(handler.stream_stream, _stream_decoder(decode)),
+                request_deserializer=None,
                 response_serializer=handler.response_serializer,
             )
         return handler
 
 
-def _guard_unary(behaviour: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:
+def _decoder(deserializer: Callable[[bytes], Any] | None) -> Callable[[Any], Any]:
+    if deserializer is None:
+        return lambda raw: raw
+
+    def decode(raw: bytes) -> Any:
+        try:
+            return deserializer(raw)
+        except DecodeError as error:
+            raise InvalidArgument(
+                "the request is not a valid protobuf message of this method's type "
+                "(for example a string field that is not UTF-8)",
+                reason="REQUEST_NOT_DECODABLE",
+                violations=FieldViolations.single("request", "cannot be decoded"),
+            ) from error
+
+    return decode
+
+
+def _stream_decoder(decode: Callable[[Any], Any]) -> Callable[[Iterator[Any]], Iterator[Any]]:
+    def decode_each(requests: Iterator[Any]) -> Iterator[Any]:
+        for raw in requests:
+            yield decode(raw)
+
+    return decode_each
+
+
+def _guard_unary(
+    behaviour: Callable[[Any, grpc.ServicerContext], Any], decode: Callable[[Any], Any]
+) -> Callable[..., Any]:
     def guarded(request: Any, context: grpc.ServicerContext) -> Any:
         try:
-            return behaviour(request, context)
+            return behaviour(decode(request), context)
         except ClearwayError as error:
             context.abort_with_status(rpc_status.to_status(error.to_status()))
 
@@ -225,10 +290,11 @@ def _guard_unary(behaviour: Callable[[Any, grpc.ServicerContext], Any]) -> Calla
 
 def _guard_stream(
     behaviour: Callable[[Any, grpc.ServicerContext], Iterator[Any]],
+    decode: Callable[[Any], Any],
 ) -> Callable[..., Iterator[Any]]:
     def guarded(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
         try:
-            yield from behaviour(request, context)
+            yield from behaviour(decode(request), context)
         except ClearwayError as error:
             context.abort_with_status(rpc_status.to_status(error.to_status()))
 

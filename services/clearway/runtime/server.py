@@ -23,6 +23,7 @@ from clearway.runtime.errors import ErrorInterceptor, Unavailable
 from clearway.runtime.logs import configure_logging
 from clearway.runtime.settings import Settings
 from clearway.runtime.telemetry import Telemetry
+from clearway.runtime.tls import server_credentials
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,9 @@ class ServiceHost:
             ],
             maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         )
+        self._credentials = server_credentials(settings)
+        self.health_server: grpc.Server | None = None
+        self.health_port: int | None = None
         self._names: tuple[str, ...] = ()
         self._stopped = threading.Event()
 
@@ -93,17 +97,47 @@ class ServiceHost:
         reflection.enable_server_reflection(
             (*self._names, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
         )
-        bound = self.server.add_insecure_port(f"{self.settings.host}:{self.port}")
+        address = f"{self.settings.host}:{self.port}"
+        if self._credentials is None:
+            bound = self.server.add_insecure_port(address)
+        else:
+            bound = self.server.add_secure_port(address, self._credentials)
         if bound == 0:
-            raise OSError(f"cannot listen on {self.settings.host}:{self.port}")
+            raise OSError(f"cannot listen on {address}")
         self.port = bound
         self._set_status(health_pb2.HealthCheckResponse.NOT_SERVING)
+        if self.settings.health_port:
+            self._start_health_server()
         self.server.start()
-        log.info("listening", extra={"port": bound, "service": self.service.name})
+        log.info(
+            "listening",
+            extra={
+                "port": bound,
+                "service": self.service.name,
+                "tls": "mutual"
+                if self.settings.mutual_tls
+                else ("server" if self._credentials else "off"),
+            },
+        )
         self.service.load()
         self._set_status(health_pb2.HealthCheckResponse.SERVING)
         log.info("serving", extra={"port": bound})
         return bound
+
+    def _start_health_server(self) -> None:
+        """Plaintext health only, on its own port: kubelet's gRPC probes cannot speak TLS."""
+        self.health_server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health"),
+            options=[("grpc.max_receive_message_length", 4096), ("grpc.so_reuseport", 0)],
+            maximum_concurrent_rpcs=16,
+        )
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.health_server)
+        address = f"{self.settings.host}:{self.settings.health_port}"
+        bound = self.health_server.add_insecure_port(address)
+        if bound == 0:
+            raise OSError(f"cannot listen on {address} (CLEARWAY_HEALTH_PORT)")
+        self.health_port = bound
+        self.health_server.start()
 
     def _set_status(self, status: health_pb2.HealthCheckResponse.ServingStatus.ValueType) -> None:
         for name in ("", *self._names):
@@ -116,6 +150,8 @@ class ServiceHost:
         self._stopped.set()
         self.health.enter_graceful_shutdown()
         self.server.stop(self.settings.grace_seconds if grace is None else grace).wait()
+        if self.health_server is not None:
+            self.health_server.stop(0).wait()
         self.service.close()
         log.info("stopped")
 

@@ -18,6 +18,11 @@ DEFAULT_PORTS: Mapping[str, int] = {
 }
 
 
+PARTNER_AUTH_DEV_HEADER = "dev-header"
+PARTNER_AUTH_REQUIRED = "required"
+PARTNER_AUTH_MODES = (PARTNER_AUTH_DEV_HEADER, PARTNER_AUTH_REQUIRED)
+
+
 class SettingsError(ValueError):
     """An environment variable holds a value Clearway cannot use."""
 
@@ -42,6 +47,11 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     if value < minimum:
         raise SettingsError(f"{name}={value} must be at least {minimum}")
     return value
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "")
+    return Path(raw) if raw else None
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -73,6 +83,48 @@ class Settings:
     call_timeout_seconds: float = 5.0
     log_level: str = "INFO"
     otlp_endpoint: str = ""
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_ca_file: Path | None = None
+    health_port: int = 0
+    partner_tokens_file: Path | None = None
+    partner_auth: str = PARTNER_AUTH_DEV_HEADER
+
+    def __post_init__(self) -> None:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise SettingsError("CLEARWAY_TLS_CERT_FILE and CLEARWAY_TLS_KEY_FILE go together")
+        if self.tls_ca_file is not None and self.tls_cert_file is None:
+            raise SettingsError(
+                "CLEARWAY_TLS_CA_FILE (mutual TLS) needs CLEARWAY_TLS_CERT_FILE and _KEY_FILE"
+            )
+        if self.partner_auth not in PARTNER_AUTH_MODES:
+            raise SettingsError(
+                f"CLEARWAY_PARTNER_AUTH={self.partner_auth!r} is not one of {PARTNER_AUTH_MODES}"
+            )
+        if self.partner_auth == PARTNER_AUTH_REQUIRED and not self.partner_credentials_configured:
+            raise SettingsError(
+                "CLEARWAY_PARTNER_AUTH=required needs CLEARWAY_PARTNER_TOKENS_FILE "
+                "or mutual TLS (CLEARWAY_TLS_CA_FILE)"
+            )
+        if self.partner_auth == PARTNER_AUTH_DEV_HEADER and self.partner_credentials_configured:
+            raise SettingsError(
+                "partner credentials are configured: CLEARWAY_PARTNER_AUTH=dev-header would "
+                "ignore them; unset it (or set it to required)"
+            )
+
+    @property
+    def tls_enabled(self) -> bool:
+        """Serve TLS and call other services over TLS (certificate and key configured)."""
+        return self.tls_cert_file is not None
+
+    @property
+    def mutual_tls(self) -> bool:
+        """Servers demand a client certificate signed by the CA; clients present theirs."""
+        return self.tls_ca_file is not None
+
+    @property
+    def partner_credentials_configured(self) -> bool:
+        return self.partner_tokens_file is not None or self.mutual_tls
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -92,6 +144,12 @@ class Settings:
         state_dir = Path(env.get("CLEARWAY_STATE_DIR", str(root / "var" if root else "var")))
         data_dir_raw = env.get("CLEARWAY_DATA_DIR", "")
         database_url = env.get("CLEARWAY_DB", "") or f"sqlite:///{state_dir / 'clearway.db'}"
+        tokens_file = _path(env, "CLEARWAY_PARTNER_TOKENS_FILE")
+        ca_file = _path(env, "CLEARWAY_TLS_CA_FILE")
+        credentials = tokens_file is not None or ca_file is not None
+        partner_auth = env.get("CLEARWAY_PARTNER_AUTH", "") or (
+            PARTNER_AUTH_REQUIRED if credentials else PARTNER_AUTH_DEV_HEADER
+        )
         return cls(
             host=host,
             ports=ports,
@@ -108,6 +166,12 @@ class Settings:
             call_timeout_seconds=_float(env, "CLEARWAY_CALL_TIMEOUT_SECONDS", 5.0),
             log_level=env.get("CLEARWAY_LOG_LEVEL", "INFO").upper(),
             otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+            tls_cert_file=_path(env, "CLEARWAY_TLS_CERT_FILE"),
+            tls_key_file=_path(env, "CLEARWAY_TLS_KEY_FILE"),
+            tls_ca_file=ca_file,
+            health_port=_int(env, "CLEARWAY_HEALTH_PORT", 0, 0),
+            partner_tokens_file=tokens_file,
+            partner_auth=partner_auth,
         )
 
     def address(self, service: str) -> str:

@@ -85,3 +85,16 @@ def test_logs_are_json_without_personal_data() -> None:
     assert "Jane Doe" not in stream.getvalue() and "John Roe" not in stream.getvalue()
     assert entry["parties"] == [{"name": "[redacted]", "country": "DE"}]
     assert redact({"address": {"city": "X"}}) == {"address": "[redacted]"}
+
+
+def test_a_huge_bad_request_still_fits_in_grpc_trailers() -> None:
+    violations = FieldViolations()
+    for index in range(999):
+        violations.add(f"declaration.items[{index}].description", "is required " + "x" * 300)
+    status = violations.error().to_status()
+    assert len(status.SerializeToString()) < 4500, "base64 of this must fit 8 KiB trailers"
+    info, bad = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
+    assert status.details[0].Unpack(info) and status.details[1].Unpack(bad)
+    assert info.metadata["violations_total"] == "999"
+    assert int(info.metadata["violations_listed"]) == len(bad.field_violations) >= 10
+    assert bad.field_violations[0].field == "declaration.items[0].description"
