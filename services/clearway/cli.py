@@ -313,6 +313,10 @@ DELEGATED_COMMANDS = {
         "clearway.classification.batch:main",
         "classify a file of descriptions (plain lines or JSONL) to JSON lines",
     ),
+    "bench": (
+        "clearway.benchmark.cli:main",
+        "measure the suite against its floor and its peers; writes bench/report.json",
+    ),
     "quote": (
         "clearway.valuation.quote:main",
         "charges of JSONL declarations or baskets, one JSON breakdown a line",

@@ -1,0 +1,71 @@
+"""The report has exactly the keys issue 9 names, numbers in every section, and the required
+figures are checked."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from clearway.benchmark.measure import percentile
+from clearway.benchmark.report import (
+    REPORT_KEYS,
+    REQUIRED,
+    SECTIONS,
+    build_report,
+    git_commit,
+    missing_required,
+    write_report,
+)
+
+
+def _complete_sections() -> dict[str, dict[str, float]]:
+    sections: dict[str, dict[str, float]] = {name: {} for name in SECTIONS}
+    for section, key in REQUIRED:
+        sections[section][key] = 1.5
+    return sections
+
+
+def test_report_has_exactly_the_issue_keys(tmp_path: Path) -> None:
+    report = build_report(_complete_sections(), "abc123", 2)
+    path = tmp_path / "bench" / "report.json"
+    write_report(report, path)
+    loaded = json.loads(path.read_text())
+    assert set(loaded) == REPORT_KEYS
+    assert set(loaded) == {
+        "floor",
+        "pipeline",
+        "scaling",
+        "services",
+        "rules_engine",
+        "screening",
+        "cores",
+        "git_commit",
+    }
+    assert loaded["cores"] == 2
+    assert loaded["git_commit"] == "abc123"
+    for section in SECTIONS:
+        assert isinstance(loaded[section], dict)
+        assert all(isinstance(value, float) for value in loaded[section].values())
+    assert missing_required(loaded) == []
+
+
+def test_every_required_figure_is_named_when_missing() -> None:
+    report = build_report({"pipeline": {"decl_per_s": 10.0}}, "abc", 1)
+    missing = missing_required(report)
+    assert "pipeline.decl_per_s" not in missing
+    assert "floor.decl_per_s" in missing
+    assert "screening.ratio_to_bruteforce" in missing
+    assert set(report) == REPORT_KEYS, "absent sections are still present, empty"
+
+
+def test_git_commit_outside_a_checkout_is_unknown(tmp_path: Path) -> None:
+    assert git_commit(tmp_path) == "unknown"
+
+
+def test_percentile_is_nearest_rank() -> None:
+    samples = [float(n) for n in range(100, 0, -1)]
+    assert percentile(samples, 0.5) == 50.0
+    assert percentile(samples, 0.99) == 99.0
+    assert percentile(samples, 1.0) == 100.0
+    assert math.isnan(percentile([], 0.5))
