@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from clearway.classification.model import HsModel, Query, Ranked
+from clearway.classification.model import HsModel, Query, Ranked, ScoreMemo
 from clearway.classification.text import tokens
 from clearway.classification.training import ReferenceData, build_model
 from clearway.declarations.codes import COUNTRIES, customs_territory
@@ -184,13 +184,18 @@ class Classifier:
         item = ItemDescription(description, category_path, material, brand, top_k=top_k)
         return self.classify_many([item])[0]
 
-    def classify_many(self, items: Sequence[ItemDescription]) -> list[Classification]:
-        """Classify a batch in one pass of the model (the bulk path)."""
+    def classify_many(
+        self, items: Sequence[ItemDescription], memo: ScoreMemo | None = None
+    ) -> list[Classification]:
+        """Classify a batch in one pass of the model (the bulk path).
+
+        `memo` (one per batch) shares the model's scores with validate_codes for the same batch.
+        """
         if not items:
             return []
         queries = [_query(item) for item in items]
         depth = max(item.top_k for item in items) + 1
-        ranked = self.model.rank(queries, depth)
+        ranked = self.model.rank(queries, depth, memo)
         return [
             self._classification(_truncate(r, item.top_k + 1))
             for r, item in zip(ranked, items, strict=True)
@@ -203,14 +208,19 @@ class Classifier:
         return self.validate_codes([(code, description)], policy)[0]
 
     def validate_codes(
-        self, pairs: Sequence[tuple[str, str]], policy: PlausibilityPolicy | None = None
+        self,
+        pairs: Sequence[tuple[str, str]],
+        policy: PlausibilityPolicy | None = None,
+        memo: ScoreMemo | None = None,
     ) -> list[CodeCheck]:
+        """validate_code for a batch; `memo` as in classify_many."""
         policy = policy or PlausibilityPolicy()
         if not pairs:
             return []
+        memo = memo if memo is not None else ScoreMemo()
         queries = [Query(description) for _code, description in pairs]
-        measured = self.model.probability_of(queries, [code for code, _ in pairs])
-        best = self.model.rank(queries, 1)
+        measured = self.model.probability_of(queries, [code for code, _ in pairs], memo)
+        best = self.model.rank(queries, 1, memo)
         checks = []
         for (code, _description), (p, p_heading, rank), top in zip(
             pairs, measured, best, strict=True
@@ -298,14 +308,15 @@ class ClassificationDomain:
     ) -> list[ItemClassification]:
         """Classify a batch: one model pass, one rules evaluation, one plausibility pass."""
         on = on or datetime.date.today()
-        classifications = self.classifier.classify_many(items)
+        memo = ScoreMemo()  # this batch only: each distinct query is scored once
+        classifications = self.classifier.classify_many(items, memo)
         evaluations = self.engine.evaluate_many(
             DOMAIN, [(OVERRIDE_JURISDICTION, on, _facts(item)) for item in items]
         )
         policy = self._policy(on)
         declared = [(i, item) for i, item in enumerate(items) if item.declared_code]
         model_checks = self.classifier.validate_codes(
-            [(item.declared_code, item.description) for _i, item in declared], policy
+            [(item.declared_code, item.description) for _i, item in declared], policy, memo
         )
         checks: dict[int, CodeCheck] = {
             i: c for (i, _item), c in zip(declared, model_checks, strict=True)

@@ -81,6 +81,22 @@ class Ranked:
     evidence_text: str
 
 
+class ScoreMemo:
+    """Per-query candidate probabilities, computed once and reused within one call.
+
+    Created by a caller for the span of one request or batch (never shared globally), so the
+    ranking, declared-code validation and classification of the same query share one model
+    pass. Each entry is (candidate classes or None, probabilities, best document) of one query:
+    with the ranker the classes are its candidates best first; without it the probabilities
+    cover every class and the classes are None.
+    """
+
+    __slots__ = ("rows",)
+
+    def __init__(self) -> None:
+        self.rows: dict[Query, tuple[IntArray | None, npt.NDArray[np.floating], int]] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class _Features:
     ids: tuple[int, ...]
@@ -423,25 +439,57 @@ class HsModel:
             best_docs.append(matrix.argmax(axis=1))
         return np.concatenate(classes), np.concatenate(probs), np.concatenate(best_docs)
 
+    def _scored(
+        self, queries: Sequence[Query], memo: ScoreMemo | None
+    ) -> tuple[IntArray | None, npt.NDArray[np.floating], IntArray]:
+        """(candidate classes or None, probabilities, best documents) of the queries.
+
+        Each distinct query not yet in `memo` is scored once; the rows are then gathered in the
+        order of `queries`. Without the ranker the probabilities cover every class.
+        """
+        memo = memo if memo is not None else ScoreMemo()
+        rows = memo.rows
+        missing = list(dict.fromkeys(q for q in queries if q not in rows))
+        if missing:
+            if self.ranker is not None:
+                classes, probs, docs = self._candidate_probabilities(missing)
+                for i, query in enumerate(missing):
+                    rows[query] = (classes[i], probs[i], int(docs[i]))
+            else:
+                scores, docs = self.class_scores(missing)
+                softmax = self.probabilities(scores)
+                for i, query in enumerate(missing):
+                    rows[query] = (None, softmax[i], int(docs[i]))
+        found = [rows[q] for q in queries]
+        best_docs = np.asarray([doc for _c, _p, doc in found], dtype=np.int64)
+        probabilities = np.stack([p for _c, p, _d in found])
+        if self.ranker is None:
+            return None, probabilities, best_docs
+        candidates = np.stack([c for c, _p, _d in found if c is not None])
+        return candidates, probabilities, best_docs
+
     def _ranked_candidates(
-        self, queries: Sequence[Query], top_k: int
+        self, queries: Sequence[Query], top_k: int, memo: ScoreMemo | None = None
     ) -> tuple[list[list[int]], list[list[float]], IntArray]:
         """Class indices and probabilities of each query's top_k, and its best document."""
         k = max(1, min(top_k, len(self.classes)))
-        if self.ranker is not None:
-            classes, probs, best_docs = self._candidate_probabilities(queries)
-            return classes[:, :k].tolist(), probs[:, :k].tolist(), best_docs
-        scores, best_docs = self.class_scores(queries)
-        p = self.probabilities(scores)
+        classes, p, best_docs = self._scored(queries, memo)
+        if classes is not None:
+            return classes[:, :k].tolist(), p[:, :k].tolist(), best_docs
         top = np.argpartition(-p, k - 1, axis=1)[:, :k]
         order = np.take_along_axis(top, np.argsort(-np.take_along_axis(p, top, 1), axis=1), 1)
         return order.tolist(), np.take_along_axis(p, order, 1).tolist(), best_docs
 
-    def rank(self, queries: Sequence[Query], top_k: int) -> list[Ranked]:
-        """The top_k subheadings of each query with probabilities and matched terms."""
+    def rank(
+        self, queries: Sequence[Query], top_k: int, memo: ScoreMemo | None = None
+    ) -> list[Ranked]:
+        """The top_k subheadings of each query with probabilities and matched terms.
+
+        `memo` (one per call or batch) lets later calls for the same queries reuse the scores.
+        """
         if not queries:
             return []
-        top, top_probs, best_docs = self._ranked_candidates(queries, top_k)
+        top, top_probs, best_docs = self._ranked_candidates(queries, top_k, memo)
         results: list[Ranked] = []
         for row, query in enumerate(queries):
             order = top[row]
@@ -474,17 +522,18 @@ class HsModel:
         return start + int(matrix[0, start:stop].argmax())
 
     def probability_of(
-        self, queries: Sequence[Query], codes: Sequence[str]
+        self, queries: Sequence[Query], codes: Sequence[str], memo: ScoreMemo | None = None
     ) -> list[tuple[float, float, int]]:
         """Per query: probability of `code`'s subheading, of its heading, and its rank (1-based).
 
         With the ranker, a subheading outside a query's candidates has probability 0 and rank
-        one past the candidates.
+        one past the candidates. `memo` as in rank().
         """
-        if self.ranker is not None:
-            return self._candidate_probability_of(queries, codes)
-        scores, _ = self.class_scores(queries)
-        probs = self.probabilities(scores)
+        if not queries:
+            return []
+        classes, probs, _ = self._scored(queries, memo)
+        if classes is not None:
+            return self._candidate_probability_of(classes, probs, codes)
         out: list[tuple[float, float, int]] = []
         for row, code in enumerate(codes):
             index = self._class_index.get(code[:6])
@@ -499,9 +548,8 @@ class HsModel:
         return out
 
     def _candidate_probability_of(
-        self, queries: Sequence[Query], codes: Sequence[str]
+        self, classes: IntArray, probs: npt.NDArray[np.floating], codes: Sequence[str]
     ) -> list[tuple[float, float, int]]:
-        classes, probs, _ = self._candidate_probabilities(queries)
         out: list[tuple[float, float, int]] = []
         for row, code in enumerate(codes):
             codes_here = [self.classes[int(c)] for c in classes[row]]
