@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
+import psycopg
 import pytest
 
 from clearway.runtime.server import ClearwayService, ServiceHost
@@ -15,6 +17,7 @@ from clearway.runtime.settings import Settings
 from clearway.runtime.telemetry import Telemetry
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = "postgresql://127.0.0.1:5432/test"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
@@ -24,6 +27,25 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"reference data not found at {SHARED_DATA} (clone ../shared beside the repo)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def postgres_schema_url() -> Iterator[str]:
+    """A URL to a fresh private schema on the local server, dropped after the test.
+
+    Skips only when no PostgreSQL server answers.
+    """
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        pytest.skip(f"no PostgreSQL server answers at {POSTGRES_URL}: {error}")
+    schema = f"clearway_test_{uuid.uuid4().hex[:12]}"
+    admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
 
 
 @pytest.fixture(scope="session")

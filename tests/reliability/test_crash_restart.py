@@ -21,7 +21,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,7 +35,6 @@ from clearway.v1 import clearance_pb2, clearance_pb2_grpc, common_pb2
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST = REPO / "examples" / "manifest.jsonl"
-POSTGRES_URL = "postgresql://127.0.0.1:5432/test"
 PARCELS = int(os.environ.get("CLEARWAY_CRASH_PARCELS", "4000"))
 CHUNK = 250
 PARTNER = "crash-test"
@@ -111,17 +109,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield _sqlite_url(tmp_path)
         return
-    try:
-        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        pytest.skip(f"no PostgreSQL server answers at {POSTGRES_URL}: {error}")
-    schema = f"clearway_crash_{uuid.uuid4().hex[:12]}"
-    admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        admin.execute(f"DROP SCHEMA {schema} CASCADE")
-        admin.close()
+    yield request.getfixturevalue("postgres_schema_url")
 
 
 def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
