@@ -32,6 +32,20 @@ class DecisionFacts:
         }
 
 
+def tariff_code_used(
+    declared: str, declared_plausible: bool, classified: str, classified_national: str
+) -> tuple[str, str]:
+    """The (HS-6, national line) valuation, risk and origin use for an item.
+
+    The declared code when it fits the description, else the classifier's; the
+    declared code's national digits win over the classifier's national line.
+    """
+    declared = declared.replace(".", "").replace(" ", "")
+    if declared and declared_plausible:
+        return declared[:6], declared if len(declared) > 6 else classified_national
+    return classified, classified_national
+
+
 def decide(engine: RulesEngine, facts: list[tuple[date, DecisionFacts]]) -> list[Evaluation]:
     """Evaluate the clearance pack for a chunk of declarations in one engine call."""
     return engine.evaluate_many(

@@ -26,7 +26,12 @@ from google.rpc import status_pb2
 from clearway.declarations.codec import DeclarationReader, money_from_proto, read_declaration
 from clearway.declarations.model import Declaration
 from clearway.orchestrator.clients import ServiceClients
-from clearway.orchestrator.decision import CHANNEL_NAMES, DecisionFacts, decide
+from clearway.orchestrator.decision import (
+    CHANNEL_NAMES,
+    DecisionFacts,
+    decide,
+    tariff_code_used,
+)
 from clearway.rules import RulesEngine
 from clearway.runtime.errors import (
     Aborted,
@@ -596,23 +601,20 @@ def _record_classification(
 ) -> None:
     line = item.line_number or len(w.items) + 1
     declared = item.declared_hs_code.replace(".", "").replace(" ", "")
-    check = answer.declared_code_check
-    if declared and check.plausible:
-        hs_code = declared[:6]
-        national = declared if len(declared) > 6 else answer.national_tariff_code
-    else:
-        hs_code = answer.best.hs_code
-        national = answer.national_tariff_code
-        if declared:
-            w.reasons.append(
-                clearance_pb2.DecisionReason(
-                    source="classification",
-                    code="DECLARED_CODE_MISMATCH",
-                    text=f"declared {declared} does not fit the description; "
-                    f"classified as {hs_code} ({answer.best.confidence:.0%})",
-                    line_number=line,
-                )
+    plausible = answer.declared_code_check.plausible
+    hs_code, national = tariff_code_used(
+        declared, plausible, answer.best.hs_code, answer.national_tariff_code
+    )
+    if declared and not plausible:
+        w.reasons.append(
+            clearance_pb2.DecisionReason(
+                source="classification",
+                code="DECLARED_CODE_MISMATCH",
+                text=f"declared {declared} does not fit the description; "
+                f"classified as {hs_code} ({answer.best.confidence:.0%})",
+                line_number=line,
             )
+        )
     w.items.append(
         common_pb2.ItemTariffContext(
             line_number=line, hs_code=hs_code, national_tariff_code=national

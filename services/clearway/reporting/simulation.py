@@ -30,7 +30,7 @@ from clearway.classification.domain import ClassificationDomain, ItemDescription
 from clearway.classification.service import ClassificationService
 from clearway.declarations.codec import DeclarationReader
 from clearway.declarations.model import Declaration
-from clearway.orchestrator.decision import DecisionFacts, decide
+from clearway.orchestrator.decision import DecisionFacts, decide, tariff_code_used
 from clearway.reporting.facts import (
     UNASSESSED,
     ChargeFact,
@@ -284,14 +284,13 @@ def _classify(domain: ClassificationDomain, parcels: list[_Parcel]) -> None:
             positions, domain.classify_many(requests, on), strict=True
         ):
             item = parcel.declaration.items[index]
-            declared = item.declared_hs_code
             check = answer.declared_check
-            if declared and check is not None and check.plausible:
-                hs_code = declared[:6]
-                national = declared if len(declared) > 6 else answer.national_tariff_code
-            else:
-                hs_code = answer.classification.best.hs_code
-                national = answer.national_tariff_code
+            hs_code, national = tariff_code_used(
+                item.declared_hs_code,
+                check is not None and check.plausible,
+                answer.classification.best.hs_code,
+                answer.national_tariff_code,
+            )
             parcel.contexts.append(TariffContext(item.line_number, hs_code, national))
 
 
