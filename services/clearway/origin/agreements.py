@@ -1,7 +1,9 @@
 """An agreement's origin facts, read from its rule pack's parameters (data, not code).
 
 Each origin pack keeps its agreement's facts under one parameter key, the agreement id
-(e.g. `uk-eu-tca`), so packs in force together never clash and a new agreement is one file.
+(e.g. `uk-eu-tca`), so packs in force together never clash. The pack names its product-specific
+rules data file (`psr_file`, under the data directory's origin/), so a new agreement is a pack
+and a data file: no code.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from clearway.declarations.codes import customs_territory
+from clearway.reference.origin_rules import PSR_FILE_RE
 
 RVC_METHODS = ("build-down", "build-up")
 
@@ -31,6 +34,14 @@ def chapter_set(spec: str) -> frozenset[str]:
             raise AgreementTermsError(f"bad chapter range {part!r}")
         chapters.update(f"{chapter:02d}" for chapter in range(first, last + 1))
     return frozenset(chapters)
+
+
+def _psr_file(value: object) -> str:
+    """The pack's PSR data file name, refused at once when it could not name one file."""
+    name = str(value)
+    if not PSR_FILE_RE.fullmatch(name):
+        raise AgreementTermsError(f"psr_file {name!r} must be a .json file name under origin/")
+    return name
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,7 @@ class AgreementTerms:
     agreement: str
     title: str
     preferential: bool
-    psr_source: str
+    psr_file: str
     parties: frozenset[str]
     proof_types: frozenset[str]
     proof_validity_months: int
@@ -94,7 +105,7 @@ class AgreementTerms:
                 agreement=agreement,
                 title=str(raw["title"]),
                 preferential=bool(raw["preferential"]),
-                psr_source=str(raw["psr_source"]),
+                psr_file=_psr_file(raw["psr_file"]),
                 parties=frozenset(str(p) for p in raw["parties"]),
                 proof_types=frozenset(str(p) for p in raw.get("proof_types", ())),
                 proof_validity_months=int(raw["proof_validity_months"]),
@@ -126,5 +137,5 @@ def agreements_in(parameters: Mapping[str, Any]) -> dict[str, AgreementTerms]:
     return {
         key: AgreementTerms.from_parameters(key, value)
         for key, value in parameters.items()
-        if isinstance(value, Mapping) and "psr_source" in value
+        if isinstance(value, Mapping) and "psr_file" in value
     }

@@ -3,7 +3,7 @@ decision. Plain Python; the servicer translates protos in and out."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,11 +14,17 @@ from clearway.declarations.model import BillOfMaterials, Declaration, Item
 from clearway.origin.agreements import AgreementTerms, agreements_in
 from clearway.origin.figures import Finding, money
 from clearway.origin.proof import Converter, ProofCheck, ProofChecker
-from clearway.origin.psr import ProductRuleResult, PsrRuleSetLike, evaluate_product
+from clearway.origin.psr import (
+    ProductRuleResult,
+    PsrRuleSetLike,
+    evaluate_product,
+    wholly_obtained_suffices,
+)
 from clearway.rules import Evaluation, FiredRule
 from clearway.runtime.errors import ClearwayError, FieldViolations, InvalidArgument
 
 DOMAIN = "origin"
+_TERMS_CACHE_LIMIT = 512
 
 
 class RulesSource(Protocol):
@@ -39,7 +45,7 @@ class HsCodes(Protocol):
 
 
 class PsrSource(Protocol):
-    """The product-specific rules of one PSR data set (`terms.psr_source`)."""
+    """The product-specific rules of one PSR data set (`terms.psr_file`)."""
 
     def rule_sets(self, source: str, hs_code: str) -> Sequence[PsrRuleSetLike] | None:
         """Covering rule sets, narrowest first; None when the data set is not loaded."""
@@ -76,6 +82,42 @@ class PreferenceRequest:
     path: str = "declaration"
 
 
+class DecisionMemo:
+    """The preference packs' answers, remembered per (jurisdictions, date, facts).
+
+    The decision facts are a handful of flags and names, so a day's traffic asks the engine the
+    same few questions again and again. An evaluation is a pure function of the loaded packs and
+    its inputs, so an answer is reused until the engine's revision changes: the revision is read
+    before each batch, and answers computed across a reload are dropped at the next batch. The
+    table is replaced, never cleared in place, so concurrent calls each read a whole table.
+    """
+
+    def __init__(self, rules: RulesSource, limit: int = 4096) -> None:
+        self.rules = rules
+        self.limit = limit
+        self._revision: str | None = None
+        self._answers: dict[Hashable, Evaluation] = {}
+
+    def evaluate(
+        self, requests: Sequence[tuple[tuple[str, ...], date, Mapping[str, Any]]]
+    ) -> list[Evaluation]:
+        revision = self.rules.revision
+        answers = self._answers
+        if revision != self._revision or len(answers) >= self.limit:
+            answers = self._answers = {}
+            self._revision = revision
+        keys = [(order, on, tuple(sorted(facts.items()))) for order, on, facts in requests]
+        found = {key: answers[key] for key in keys if key in answers}
+        missing = {
+            key: request for key, request in zip(keys, requests, strict=True) if key not in found
+        }
+        if missing:
+            computed = self.rules.evaluate_many(DOMAIN, list(missing.values()))
+            found.update(zip(missing, computed, strict=True))
+            answers.update(zip(missing, computed, strict=True))
+        return [found[key] for key in keys]
+
+
 class OriginDomain:
     """Answers the origin service's questions from the origin packs and the PSR data."""
 
@@ -84,7 +126,8 @@ class OriginDomain:
         self.psr = psr
         self.hs = hs
         self.convert = convert
-        self._terms_cache: tuple[Mapping[str, Any], dict[str, AgreementTerms]] | None = None
+        self._terms_cache: dict[int, tuple[Mapping[str, Any], dict[str, AgreementTerms]]] = {}
+        self._decisions = DecisionMemo(rules)
 
     @property
     def revision(self) -> str:
@@ -93,13 +136,20 @@ class OriginDomain:
     # -- agreements ---------------------------------------------------------------------------
 
     def agreements(self, on: date) -> Mapping[str, AgreementTerms]:
-        """The agreements whose origin pack is in force on `on`."""
+        """The agreements whose origin pack is in force on `on`.
+
+        The engine hands out one parameters mapping per (packs, date) selection until a reload,
+        so the terms read from it are kept by that mapping's identity (the mapping is held too,
+        so its id cannot be reused while cached).
+        """
         parameters = self.rules.parameters(DOMAIN, "*", on)
-        cached = self._terms_cache
+        cached = self._terms_cache.get(id(parameters))
         if cached is not None and cached[0] is parameters:
             return cached[1]
+        if len(self._terms_cache) >= _TERMS_CACHE_LIMIT:
+            self._terms_cache.clear()
         terms = agreements_in(parameters)
-        self._terms_cache = (parameters, terms)
+        self._terms_cache[id(parameters)] = (parameters, terms)
         return terms
 
     def terms(self, agreement: str, on: date, field: str) -> AgreementTerms:
@@ -128,7 +178,8 @@ class OriginDomain:
     def check_bill_of_materials(
         self, bom: BillOfMaterials, path: str, violations: FieldViolations
     ) -> None:
-        """Materials in the ex-works currency, known headings, and a total within the price."""
+        """Materials in the ex-works currency, known headings, a total within the price, and
+        only originating materials in a good declared wholly obtained."""
         price = bom.ex_works_price
         if price.amount <= 0:
             violations.add(f"{path}.ex_works_price", "must be greater than zero")
@@ -143,6 +194,14 @@ class OriginDomain:
             known = code[:6] if len(code) >= 6 else code[:4]
             if code.isdigit() and len(code) >= 4 and not self.hs.exists(known):
                 violations.add(f"{mpath}.hs_code", f"{code} is not in HS 2022")
+        if bom.wholly_obtained:
+            for index, material in enumerate(bom.materials):
+                if not material.originating:
+                    violations.add(
+                        f"{path}.wholly_obtained",
+                        f"contradicts materials[{index}] ({material.hs_code}), which is not"
+                        " originating: a wholly obtained good uses no non-originating material",
+                    )
         total = sum((m.value.amount for m in bom.materials), Decimal(0))
         if total > price.amount > 0:
             violations.add(
@@ -176,36 +235,72 @@ class OriginDomain:
     def _evaluate(
         self, terms: AgreementTerms, hs_code: str, bom: BillOfMaterials, on: date
     ) -> ProductRuleResult:
-        rule_sets = self.psr.rule_sets(terms.psr_source, hs_code)
+        rule_sets = self.psr.rule_sets(terms.psr_file, hs_code)
         if rule_sets is None:
             raise ClearwayError(
-                f"the product-specific rules {terms.psr_source!r} are not loaded",
+                f"the product-specific rules {terms.psr_file!r} are not loaded",
                 reason="PSR_DATA_UNAVAILABLE",
             )
         return evaluate_product(rule_sets, hs_code, bom, terms, on)
+
+    def _bom_missing(
+        self, terms: AgreementTerms, hs_code: str, declaration: Declaration, line: int
+    ) -> Finding:
+        """Why an item without a bill of materials cannot be granted, and what would do.
+
+        A bill of materials is how the rule is shown, whatever the proof: an importer's
+        knowledge rests on the importer's records, which hold the same figures. A wholly
+        obtained good (live animals, fish caught by the party's vessels) has no materials, but
+        must still be declared wholly obtained: the absence of a bill says nothing either way.
+        """
+        rule_sets = self.psr.rule_sets(terms.psr_file, hs_code) or ()
+        if wholly_obtained_suffices(rule_sets, declaration.declaration_date):
+            need = (
+                f"the rule for {hs_code} asks for wholly obtained goods: declare the good wholly"
+                " obtained (bill_of_materials.wholly_obtained with its ex-works price);"
+                " no materials need listing"
+            )
+        else:
+            source = (
+                " from the importer's records"
+                if _proof_type(declaration) == "IMPORTER_KNOWLEDGE"
+                else ""
+            )
+            need = (
+                "the product-specific rule needs each material's HS code, value and origin and"
+                f" the ex-works price{source}, or the good declared wholly obtained"
+            )
+        return Finding(
+            "BILL_OF_MATERIALS_MISSING",
+            False,
+            f"item {line}: no bill of materials; {need}",
+            f"{terms.agreement}/psr",
+            line,
+        )
 
     def decide(self, requests: Sequence[PreferenceRequest]) -> list[PreferenceDecision]:
         """Decide every claiming item of every declaration, with one engine call for all."""
         pending: list[tuple[int, Item, str, list[Finding], list[str], str, dict[str, Any]]] = []
         checks: list[ProofCheck | None] = []
+        checkers: dict[tuple[str, date], ProofChecker] = {}
         for index, request in enumerate(requests):
             declaration = request.declaration
             claim = declaration.origin_claim
             if claim is None:
                 checks.append(None)
                 continue
-            terms = self.terms(
-                claim.agreement,
-                declaration.declaration_date,
-                f"{request.path}.origin_claim.agreement",
-            )
-            check = ProofChecker(terms, self.convert).check(declaration, request.item_codes)
+            key = (claim.agreement, declaration.declaration_date)
+            checker = checkers.get(key)
+            if checker is None:  # a batch spans few agreements and dates
+                terms = self.terms(*key, f"{request.path}.origin_claim.agreement")
+                checker = checkers[key] = ProofChecker(terms, self.convert)
+            terms = checker.terms
+            check = checker.check(declaration, request.item_codes)
             checks.append(check)
             for item in declaration.items:
                 if item.preference_claimed:
                     pending.append(self._item_facts(index, request, terms, check, item))
-        evaluations = self.rules.evaluate_many(
-            DOMAIN,
+        evaluations = self._decisions.evaluate(
             [
                 (_jurisdictions(requests[index].declaration), on, facts)
                 for index, *_, facts in pending
@@ -292,15 +387,7 @@ class OriginDomain:
                 )
             )
         elif item.bill_of_materials is None:
-            findings.append(
-                Finding(
-                    "BILL_OF_MATERIALS_MISSING",
-                    False,
-                    f"item {line}: no bill of materials to show the product-specific rule is met",
-                    f"{terms.agreement}/psr",
-                    line,
-                )
-            )
+            findings.append(self._bom_missing(terms, hs_code, declaration, line))
         else:
             result = self._evaluate(
                 terms, hs_code, item.bill_of_materials, declaration.declaration_date
@@ -313,18 +400,22 @@ class OriginDomain:
                 Finding(f.code, f.passed, f"item {line}: {f.text}", f.rule_id, line)
                 for f in result.findings
             )
-        claim = declaration.origin_claim
-        proof_type = claim.proof.type if claim is not None and claim.proof is not None else ""
         facts: dict[str, Any] = {
             "agreement": terms.agreement,
-            "proof_type": proof_type or "NONE",
+            "proof_type": _proof_type(declaration) or "NONE",
             "proof_valid": check.valid_for(line),
             "psr_satisfied": psr_satisfied,
             "psr_evaluable": psr_evaluable,
             "tolerance_applied": tolerance,
             "origin_in_party": origin_in_party,
+            "bom_provided": item.bill_of_materials is not None,
         }
         return index, item, terms.agreement, findings, figures, applied, facts
+
+
+def _proof_type(declaration: Declaration) -> str:
+    claim = declaration.origin_claim
+    return claim.proof.type if claim is not None and claim.proof is not None else ""
 
 
 def _jurisdictions(declaration: Declaration) -> tuple[str, ...]:

@@ -7,6 +7,8 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 
 _ARITHMETIC = Context(prec=34)
 _HUNDRED = Decimal(100)
+_CENT = Decimal("0.01")
+_FINE = Decimal("0.000001")
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,9 @@ def at_least_percent(part: Decimal, whole: Decimal, minimum: Decimal) -> bool:
 def show_percent(value: Decimal, limit: Decimal | None = None) -> str:
     """A percentage to 2 decimals, trailing zeros dropped ("38.2%"); more digits when rounding
     would make a value that misses the limit look equal to it."""
-    shown = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    shown = value.quantize(_CENT, rounding=ROUND_HALF_UP)
     if limit is not None and shown == limit and value != limit:
-        shown = value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+        shown = value.quantize(_FINE, rounding=ROUND_HALF_UP)
     return f"{number(shown)}%"
 
 
@@ -51,4 +53,4 @@ def number(value: Decimal) -> str:
 
 
 def money(amount: Decimal, currency: str) -> str:
-    return f"{currency} {amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}"
+    return f"{currency} {amount.quantize(_CENT, rounding=ROUND_HALF_UP)}"

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from typing import Literal, Protocol
 
 from clearway.declarations.model import BillOfMaterials, Material
@@ -279,9 +279,12 @@ def _conjunction(text: str) -> tuple[Requirement, ...]:
     return tuple(requirements)
 
 
-@lru_cache(maxsize=4096)
+@cache
 def compile_rule(text: str) -> tuple[Alternative, ...]:
-    """The alternatives one rule text offers (usually one; "CTH or <processing>" gives two)."""
+    """The alternatives one rule text offers (usually one; "CTH or <processing>" gives two).
+
+    Kept for every text: the texts come only from the PSR data files, which PsrLibrary
+    compiles whole as it loads them, so requests never parse."""
     period = _PERIOD_RE.search(text)
     start = end = None
     if period is not None:
@@ -585,6 +588,30 @@ def evaluate_rule_set(
     )
 
 
+def _narrowest(rule_sets: Sequence[PsrRuleSetLike]) -> list[PsrRuleSetLike]:
+    """The rule sets over the narrowest range (the first, found narrowest first)."""
+    first = rule_sets[0]
+    return [
+        rs for rs in rule_sets if (rs.min_code, rs.max_code) == (first.min_code, first.max_code)
+    ]
+
+
+def wholly_obtained_suffices(rule_sets: Sequence[PsrRuleSetLike], on: date) -> bool:
+    """Whether a good declared wholly obtained meets the rule with no materials to show: every
+    narrowest rule set has an alternative in force asking only for wholly obtained goods or
+    materials (live animals, fish, vegetables...)."""
+    return bool(rule_sets) and all(
+        any(
+            alternative.in_force(on)
+            and bool(alternative.requirements)
+            and all(isinstance(r, WhollyObtained) for r in alternative.requirements)
+            for rule in rule_set.rules
+            for alternative in compile_rule(rule.text)
+        )
+        for rule_set in _narrowest(rule_sets)
+    )
+
+
 def evaluate_product(
     rule_sets: Sequence[PsrRuleSetLike],
     hs_code: str,
@@ -603,10 +630,8 @@ def evaluate_product(
             "PSR_NOT_FOUND", False, f"no product-specific rule covers {hs_code}", rule_id
         )
         return ProductRuleResult(False, True, "", "", (), (finding,), False, "")
-    first = rule_sets[0]
-    candidates = [
-        rs for rs in rule_sets if (rs.min_code, rs.max_code) == (first.min_code, first.max_code)
-    ]
+    candidates = _narrowest(rule_sets)
+    first = candidates[0]
     results = [evaluate_rule_set(rs, hs_code, bom, terms, on) for rs in candidates]
     if len(results) == 1:
         return results[0]

@@ -5,13 +5,14 @@ Thin: proto in, every bad field collected, one domain call, proto out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 
 import grpc
 
 from clearway.declarations.codec import HS_CODE, DeclarationReader
 from clearway.declarations.model import Declaration
+from clearway.origin.agreements import AgreementTerms
 from clearway.origin.data import PsrLibrary, RateConverter
 from clearway.origin.domain import OriginDomain, PreferenceDecision, PreferenceRequest
 from clearway.origin.figures import Finding
@@ -43,7 +44,7 @@ def _explanation(fired: Iterable[FiredRule], notes: Iterable[str]) -> common_pb2
     )
 
 
-class _RequestReader:
+class RequestReader:
     """Reads and validates the requests of one call, collecting every violation."""
 
     def __init__(self, domain: OriginDomain) -> None:
@@ -51,12 +52,16 @@ class _RequestReader:
         self.violations = FieldViolations()
         self.reader = DeclarationReader(self.violations)
         self.unknown_agreement = False
+        self._agreements: dict[date, Mapping[str, AgreementTerms]] = {}
 
     def agreement(self, agreement: str, on: date, path: str) -> None:
+        known = self._agreements.get(on)
+        if known is None:  # a batch spans few dates: ask the engine once per date
+            known = self._agreements[on] = self.domain.agreements(on)
         if not agreement:
             self.violations.add(path, "is required")
-        elif agreement not in self.domain.agreements(on):
-            names = ", ".join(sorted(self.domain.agreements(on))) or "none"
+        elif agreement not in known:
+            names = ", ".join(sorted(known)) or "none"
             self.violations.add(path, f"unknown agreement {agreement!r} on {on}; one of {names}")
             self.unknown_agreement = True
 
@@ -143,7 +148,7 @@ class OriginServicer(origin_pb2_grpc.OriginServiceServicer):
         self, request: origin_pb2.CheckProofRequest, context: grpc.ServicerContext
     ) -> origin_pb2.CheckProofResponse:
         domain = self.service.domain
-        reader = _RequestReader(domain)
+        reader = RequestReader(domain)
         declaration = reader.declaration(request.declaration, "declaration")
         reader.raise_if_any()
         assert declaration is not None
@@ -161,7 +166,7 @@ class OriginServicer(origin_pb2_grpc.OriginServiceServicer):
         self, request: origin_pb2.EvaluateProductRuleRequest, context: grpc.ServicerContext
     ) -> origin_pb2.EvaluateProductRuleResponse:
         domain = self.service.domain
-        reader = _RequestReader(domain)
+        reader = RequestReader(domain)
         on = reader.reader.date(request.on_date, "on_date", required=False) or _today()
         reader.agreement(request.agreement, on, "agreement")
         domain.check_hs_code(request.hs_code.replace(".", ""), "hs_code", reader.violations)
@@ -209,7 +214,7 @@ class OriginServicer(origin_pb2_grpc.OriginServiceServicer):
         self, messages: Sequence[origin_pb2.DecidePreferenceRequest], path: str
     ) -> list[origin_pb2.DecidePreferenceResponse]:
         domain = self.service.domain
-        reader = _RequestReader(domain)
+        reader = RequestReader(domain)
         requests = [
             reader.preference(message, f"{path}[{index}]" if path else "")
             for index, message in enumerate(messages)
@@ -260,12 +265,12 @@ class OriginService(ClearwayService[OriginDomain]):
         self._engine = RulesEngine(
             self.settings.rules_dir, reload_interval=self.settings.rules_reload_seconds
         )
-        return OriginDomain(
-            self._engine,
-            PsrLibrary.load(data_dir),
-            load_nomenclature(data_dir),
-            RateConverter.load(data_dir),
+        psr = PsrLibrary(data_dir)
+        domain = OriginDomain(
+            self._engine, psr, load_nomenclature(data_dir), RateConverter.load(data_dir)
         )
+        psr.preload(terms.psr_file for terms in domain.agreements(_today()).values())
+        return domain
 
     def close(self) -> None:
         engine = getattr(self, "_engine", None)

@@ -20,12 +20,8 @@ from clearway.reference._io import decode, read_bytes
 from clearway.reference.errors import ReferenceDataError
 
 ORIGIN_DIR = Path("origin")
-#: Agreement key -> file under origin/.
-AGREEMENT_FILES = {
-    "uk-eu-tca": "uk_psr_eu.json",
-    "uk-japan-cepa": "uk_psr_japan.json",
-    "non-preferential": "uk_psr_non-preferential.json",
-}
+#: A PSR data file's name as an agreement pack gives it: one file directly under origin/.
+PSR_FILE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.json")
 
 _LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _TAG_RE = re.compile(r"<[^>]+>")
@@ -129,12 +125,20 @@ def _rule_set(raw: object, path: Path, index: int) -> PsrRuleSet:
     )
 
 
-def load_psr(data_dir: Path, agreement: str) -> tuple[PsrRuleSet, ...]:
-    """Load the rule sets of one agreement ('uk-eu-tca', 'uk-japan-cepa', 'non-preferential')."""
-    if agreement not in AGREEMENT_FILES:
-        known = ", ".join(AGREEMENT_FILES)
-        raise ValueError(f"unknown agreement {agreement!r}; known: {known}")
-    path = data_dir / ORIGIN_DIR / AGREEMENT_FILES[agreement]
+def psr_path(data_dir: Path, file_name: str) -> Path:
+    """Where the PSR data file an agreement pack names lives (a plain name under origin/)."""
+    if not PSR_FILE_RE.fullmatch(file_name):
+        raise ValueError(
+            f"PSR data file {file_name!r} must be a .json file name directly under"
+            f" {ORIGIN_DIR}/ (letters, digits, '.', '_', '-')"
+        )
+    return data_dir / ORIGIN_DIR / file_name
+
+
+def load_psr(data_dir: Path, file_name: str) -> tuple[PsrRuleSet, ...]:
+    """Load the rule sets of one PSR data file (e.g. 'uk_psr_eu.json'), the file an agreement's
+    origin pack names, so a new agreement needs a data file and a pack, never code."""
+    path = psr_path(data_dir, file_name)
     try:
         document = json.loads(decode(path, read_bytes(path)))
     except json.JSONDecodeError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -242,3 +243,130 @@ def test_decide_preference_batch(stub: origin_pb2_grpc.OriginServiceStub) -> Non
     )
     assert reason == "AGREEMENT_UNKNOWN"
     assert set(fields) == {"requests[1].declaration.origin_claim.agreement"}
+
+
+MARS_PACK = """\
+pack:
+  id: origin-uk-mars
+  domain: origin
+  jurisdiction: "*"
+  version: "2026.11.1"
+  effective_from: 2025-01-01
+  title: a throwaway agreement, added as data only
+parameters:
+  uk-mars:
+    title: the UK-Mars agreement
+    preferential: true
+    psr_file: uk_psr_mars.json
+    parties: [GB, CH]
+    proof_types: [STATEMENT_ON_ORIGIN]
+    proof_validity_months: "12"
+    exporter_reference: {currency: EUR}
+    goods_value_tolerance_percent: "5"
+    tolerance: {value_percent: "0"}
+rules:
+  - id: MARS-GRANT
+    text: Proof valid and rule met
+    when:
+      all:
+        - {fact: agreement, eq: uk-mars}
+        - {fact: proof_valid, eq: true}
+        - {fact: psr_satisfied, eq: true}
+    then:
+      set: {preference: granted}
+"""
+MARS_PSR = {
+    "rule_sets": [
+        {
+            "heading": "8201", "subdivision": "", "min": "8201000000", "max": "8201999999",
+            "valid": True,
+            "rules": [
+                {
+                    "rule": "A maximum of **40%** of the ex-works price (EXW) is made up of"
+                    " non-originating parts (MAXNOM).",
+                    "class": ["MAXNOM"], "operator": None, "footnotes": [],
+                }
+            ],
+        }
+    ]
+}  # fmt: skip
+
+
+def test_a_new_agreement_is_a_pack_and_a_data_file(
+    start_service: Callable[..., tuple[object, grpc.Channel]],
+    shared_data: Path,
+    tmp_path: Path,
+) -> None:
+    rules = tmp_path / "rules" / "origin"
+    rules.mkdir(parents=True)
+    for pack in (Path(__file__).resolve().parents[3] / "rules" / "origin").glob("*.yaml"):
+        (rules / pack.name).write_bytes(pack.read_bytes())
+    (rules / "uk-mars.yaml").write_text(MARS_PACK, encoding="utf-8")
+    data = tmp_path / "data"
+    (data / "origin").mkdir(parents=True)
+    for shared in ("hs", "fx"):
+        (data / shared).symlink_to(shared_data / shared)
+    (data / "origin" / "uk_psr_mars.json").write_text(json.dumps(MARS_PSR), encoding="utf-8")
+    _, channel = start_service(OriginService, data_dir=data, rules_dir=tmp_path / "rules")
+    stub = origin_pb2_grpc.OriginServiceStub(channel)
+
+    def mars(non_originating: int) -> origin_pb2.EvaluateProductRuleResponse:
+        return stub.EvaluateProductRule(  # type: ignore[no-any-return]
+            origin_pb2.EvaluateProductRuleRequest(
+                agreement="uk-mars",
+                hs_code="820110",
+                bill_of_materials=bill(("8201", non_originating, False)),
+                on_date=day(2025, 6, 2),
+            )
+        )
+
+    at_limit = mars(16)  # 16 of 40 = 40%
+    assert at_limit.satisfied and at_limit.rule_applied == "MaxNOM 40%"
+    assert "non-originating materials 40% of ex-works price, limit 40%" in at_limit.figures
+    assert not mars(17).satisfied
+    # The real agreements still find their own files (not present in this data directory).
+    with pytest.raises(grpc.RpcError) as raised:
+        stub.EvaluateProductRule(
+            origin_pb2.EvaluateProductRuleRequest(
+                agreement="uk-eu-tca", hs_code="820110", bill_of_materials=bill(("7208", 1, False))
+            )
+        )
+    assert "'uk_psr_eu.json' are not loaded" in raised.value.details()  # type: ignore[attr-defined]
+
+
+def test_wholly_obtained_with_non_originating_material_is_invalid(
+    stub: origin_pb2_grpc.OriginServiceStub,
+) -> None:
+    message = declaration()
+    message.items[0].bill_of_materials.wholly_obtained = True
+    _, fields = bad_request(
+        lambda: stub.DecidePreference(origin_pb2.DecidePreferenceRequest(declaration=message))
+    )
+    assert fields == {
+        "declaration.items[0].bill_of_materials.wholly_obtained": "contradicts materials[0]"
+        " (7208), which is not originating: a wholly obtained good uses no non-originating"
+        " material"
+    }
+
+
+def test_wholly_obtained_goods_need_no_materials(stub: origin_pb2_grpc.OriginServiceStub) -> None:
+    horse = declaration()
+    item = horse.items[0]
+    item.description, item.declared_hs_code = "live pure-bred breeding horse", "010121"
+    item.bill_of_materials.CopyFrom(
+        common_pb2.BillOfMaterials(ex_works_price=eur(40), wholly_obtained=True)
+    )
+    (granted,) = stub.DecidePreference(origin_pb2.DecidePreferenceRequest(declaration=horse)).items
+    assert granted.granted and granted.rule_applied == "WO"
+    item.ClearField("bill_of_materials")
+    answer = stub.DecidePreference(origin_pb2.DecidePreferenceRequest(declaration=horse))
+    (refused,) = answer.items
+    assert not refused.granted
+    assert any(
+        f.code == "BILL_OF_MATERIALS_MISSING"
+        and f.text.startswith(
+            "item 1: no bill of materials; the rule for 010121 asks for wholly obtained goods:"
+        )
+        for f in refused.findings
+    )
+    assert "item 1: document required: bill-of-materials" in answer.explanation.notes

@@ -11,11 +11,18 @@ from pathlib import Path
 import pytest
 from origin_builders import convert, declaration, statement
 
-from clearway.declarations.model import BillOfMaterials, Material, Money, OriginClaim, ProofOfOrigin
-from clearway.origin.domain import OriginDomain, PreferenceRequest
+from clearway.declarations.model import (
+    BillOfMaterials,
+    CoveredGoods,
+    Material,
+    Money,
+    OriginClaim,
+    ProofOfOrigin,
+)
+from clearway.origin.domain import OriginDomain, PreferenceDecision, PreferenceRequest
 from clearway.reference.origin_rules import PsrRule, PsrRuleSet
 from clearway.rules import RulesEngine
-from clearway.runtime.errors import InvalidArgument
+from clearway.runtime.errors import FieldViolations, InvalidArgument
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
 CTH_OR_MAXNOM = PsrRuleSet(
@@ -36,11 +43,25 @@ CTH_OR_MAXNOM = PsrRuleSet(
 )  # fmt: skip
 
 
+FISH = PsrRuleSet(
+    "0301-0308", "0301-0308", "0301000000", "0308999999",
+    (
+        PsrRule(
+            "Production in which all the materials of chapter 3 used are wholly obtained.",
+            ("WO",), None, (),
+        ),
+    ),
+    True,
+)  # fmt: skip
+
+
 class OneRule:
-    """A PSR source with one rule set for heading 8201, under every agreement."""
+    """A PSR source with a rule set for heading 8201 and one for fish, under every agreement."""
 
     def rule_sets(self, source: str, hs_code: str) -> Sequence[PsrRuleSet] | None:
-        return (CTH_OR_MAXNOM,) if hs_code.startswith("8201") else ()
+        by_heading = {"8201": CTH_OR_MAXNOM, "0302": FISH}
+        found = by_heading.get(hs_code[:4])
+        return (found,) if found else ()
 
 
 class EveryCode:
@@ -97,10 +118,91 @@ def test_refused_when_proof_expired(domain: OriginDomain) -> None:
     assert {"PROOF_EXPIRED", "PROOF_NOT_VALID"} <= codes
 
 
+def without_bom(hs_code: str, proof: ProofOfOrigin, bom: BillOfMaterials | None = None):  # type: ignore[no-untyped-def]
+    decl = declaration(proof)
+    item = dataclasses.replace(decl.items[0], declared_hs_code=hs_code, bill_of_materials=bom)
+    return PreferenceRequest(dataclasses.replace(decl, items=(item,)), {1: hs_code})
+
+
+def refusal(decision: PreferenceDecision) -> tuple[str, set[str], tuple[str, ...]]:
+    """The item's BILL_OF_MATERIALS_MISSING finding text (the pack's flag repeats the code),
+    the rules fired and the documents asked."""
+    (item,) = decision.items
+    assert not item.granted
+    missing = {f.rule_id: f.text for f in item.findings if f.code == "BILL_OF_MATERIALS_MISSING"}
+    assert set(missing) == {"uk-eu-tca/psr", "TCA-BOM-MISSING"}
+    return missing["uk-eu-tca/psr"], {r.rule_id for r in item.fired}, item.documents
+
+
 def test_refused_without_bill_of_materials(domain: OriginDomain) -> None:
-    (decision,) = domain.decide([PreferenceRequest(declaration(statement()), {1: "820110"})])
-    assert not decision.items[0].granted
-    assert "BILL_OF_MATERIALS_MISSING" in {f.code for f in decision.items[0].findings}
+    # A statement on origin for a spade (CTH or MaxNOM 50%): nothing shows the rule is met.
+    (decision,) = domain.decide([without_bom("820110", statement())])
+    text, fired, documents = refusal(decision)
+    assert text == (
+        "item 1: no bill of materials; the product-specific rule needs each material's HS code,"
+        " value and origin and the ex-works price, or the good declared wholly obtained"
+    )
+    assert fired == {"TCA-BOM-MISSING"} and documents == ("bill-of-materials",)
+    assert "PSR_NOT_MET" not in {f.code for f in decision.items[0].findings}
+
+
+def test_importer_knowledge_without_bill_is_refused_asking_for_the_records(
+    domain: OriginDomain,
+) -> None:
+    knowledge = ProofOfOrigin("IMPORTER_KNOWLEDGE")
+    (decision,) = domain.decide([without_bom("820110", knowledge)])
+    text, fired, documents = refusal(decision)
+    assert "and the ex-works price from the importer's records" in text
+    assert fired == {"TCA-BOM-MISSING", "TCA-IMPORTER-KNOWLEDGE"}
+    assert documents == ("bill-of-materials", "importer-knowledge-records")
+
+
+TROUT = statement(
+    goods=(CoveredGoods("fresh trout", "0302.11", 2, Money(Decimal("40.00"), "EUR")),)
+)
+
+
+def test_wholly_obtained_rule_without_bill_says_how_to_declare_it(domain: OriginDomain) -> None:
+    (decision,) = domain.decide([without_bom("030211", TROUT)])
+    text, fired, _ = refusal(decision)
+    assert text == (
+        "item 1: no bill of materials; the rule for 030211 asks for wholly obtained goods:"
+        " declare the good wholly obtained (bill_of_materials.wholly_obtained with its ex-works"
+        " price); no materials need listing"
+    )
+    assert fired == {"TCA-BOM-MISSING"}
+
+
+def test_wholly_obtained_declared_without_materials_is_granted(domain: OriginDomain) -> None:
+    # Fresh trout caught by an EU vessel: no materials, declared wholly obtained.
+    caught = BillOfMaterials(Money(Decimal("40.00"), "EUR"), (), wholly_obtained=True)
+    (decision,) = domain.decide([without_bom("030211", TROUT, caught)])
+    (item,) = decision.items
+    assert item.granted and item.rule_applied == "WO materials of 03"
+    assert {f.code for f in item.findings if f.passed} >= {"WHOLLY_OBTAINED"}
+    assert {r.rule_id for r in item.fired} == {"TCA-GRANT"}
+
+
+def test_wholly_obtained_with_non_originating_material_is_a_bad_bill(
+    domain: OriginDomain,
+) -> None:
+    bill = BillOfMaterials(
+        Money(Decimal("40.00"), "EUR"),
+        (
+            Material("salt", "2501", Money(Decimal("1.00"), "EUR"), "DE", True),
+            Material("farmed fry", "0301", Money(Decimal("5.00"), "EUR"), "NO"),
+        ),
+        wholly_obtained=True,
+    )
+    violations = FieldViolations()
+    domain.check_bill_of_materials(bill, "items[0].bill_of_materials", violations)
+    assert [(v.field, v.description) for v in violations] == [
+        (
+            "items[0].bill_of_materials.wholly_obtained",
+            "contradicts materials[1] (0301), which is not originating: a wholly obtained good"
+            " uses no non-originating material",
+        )
+    ]
 
 
 def test_refused_when_goods_originate_elsewhere(domain: OriginDomain) -> None:

@@ -281,7 +281,7 @@ def tca_terms(tca: AgreementTerms) -> AgreementTerms:
 def test_real_tca_rule_for_hand_tools(shared_data, tca: AgreementTerms) -> None:  # type: ignore[no-untyped-def]
     from clearway.reference.origin_rules import find_rule_sets, load_psr
 
-    rule_sets = find_rule_sets(load_psr(shared_data, "uk-eu-tca"), "820110")
+    rule_sets = find_rule_sets(load_psr(shared_data, "uk_psr_eu.json"), "820110")
     # 8201 10: CTH or MaxNOM 50%. Steel from 7208 changes heading: CTH met.
     bill = bom("80", ("7208", "24", False), ("4417", "8", False))
     result = evaluate_product(rule_sets, "820110", bill, tca, ON)

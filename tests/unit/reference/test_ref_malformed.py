@@ -164,10 +164,10 @@ def test_psr_bad_json_and_bad_range(data: Path) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('"valid": true', '"valid": tru', 1), encoding="utf-8")
     with pytest.raises(ReferenceDataError, match=r"uk_psr_eu.json:\d+: malformed JSON"):
-        load_psr(data, "uk-eu-tca")
+        load_psr(data, PSR.name)
     path.write_text(text.replace('"min": "0901000000"', '"min": "09010"', 1), encoding="utf-8")
     with pytest.raises(ReferenceDataError, match=r"\[rule_sets\[0\]\]: bad code range"):
-        load_psr(data, "uk-eu-tca")
+        load_psr(data, PSR.name)
 
 
 def test_search_reference_bad_code(data: Path) -> None:

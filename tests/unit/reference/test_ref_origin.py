@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from clearway.reference.origin_rules import (
-    AGREEMENT_FILES,
-    PsrRuleSet,
-    find_rule_sets,
-    load_psr,
-    plain_text,
-)
+from clearway.reference.errors import ReferenceDataError
+from clearway.reference.origin_rules import PsrRuleSet, find_rule_sets, load_psr, plain_text
+
+#: The PSR data file each agreement's origin pack (rules/origin/) names.
+AGREEMENT_FILES = {
+    "uk-eu-tca": "uk_psr_eu.json",
+    "uk-japan-cepa": "uk_psr_japan.json",
+    "non-preferential": "uk_psr_non-preferential.json",
+}
 
 ALL_CLASSES = {
     "uk-eu-tca": {
@@ -54,15 +56,17 @@ def test_plain_text_strips_markup() -> None:
     assert plain_text(markup) == "CTH, except from heading 8473; at most 50% of the ex-works price"
 
 
-def test_unknown_agreement(starter_dir: Path) -> None:
-    with pytest.raises(ValueError, match="uk-eu-tca"):
-        load_psr(starter_dir, "uk-mars")
+def test_psr_file_must_be_a_file_name_under_origin(starter_dir: Path) -> None:
+    with pytest.raises(ValueError, match="directly under origin/"):
+        load_psr(starter_dir, "../hs/hs2022.json")
+    with pytest.raises(ReferenceDataError, match="file not found"):
+        load_psr(starter_dir, "uk_psr_mars.json")
 
 
 @pytest.mark.shared_data
 @pytest.mark.parametrize("agreement", sorted(AGREEMENT_FILES))
 def test_real_rule_sets_load_clean(real_dir: Path, agreement: str) -> None:
-    rule_sets = load_psr(real_dir, agreement)
+    rule_sets = load_psr(real_dir, AGREEMENT_FILES[agreement])
     assert (
         len(rule_sets)
         == {"uk-eu-tca": 347, "uk-japan-cepa": 435, "non-preferential": 548}[agreement]
@@ -77,7 +81,7 @@ def test_real_rule_sets_load_clean(real_dir: Path, agreement: str) -> None:
 
 @pytest.mark.shared_data
 def test_real_lookup_japan_computers(real_dir: Path) -> None:
-    rule_sets = load_psr(real_dir, "uk-japan-cepa")
+    rule_sets = load_psr(real_dir, AGREEMENT_FILES["uk-japan-cepa"])
     found = find_rule_sets(rule_sets, "8471300000")
     assert [rs.heading for rs in found] == ["8470-8472"]
     rules = found[0].rules
@@ -88,7 +92,7 @@ def test_real_lookup_japan_computers(real_dir: Path) -> None:
 
 @pytest.mark.shared_data
 def test_real_lookup_eu_narrowest_first(real_dir: Path) -> None:
-    rule_sets = load_psr(real_dir, "uk-eu-tca")
+    rule_sets = load_psr(real_dir, AGREEMENT_FILES["uk-eu-tca"])
     found = find_rule_sets(rule_sets, "610910")
     assert [rs.heading for rs in found[:2]] == ["6101-6117", "6101-6117"]
     catch_all: PsrRuleSet = found[-1]
@@ -98,16 +102,16 @@ def test_real_lookup_eu_narrowest_first(real_dir: Path) -> None:
 
 @pytest.mark.shared_data
 def test_real_non_preferential_chapter(real_dir: Path) -> None:
-    found = find_rule_sets(load_psr(real_dir, "non-preferential"), "6109")
+    found = find_rule_sets(load_psr(real_dir, AGREEMENT_FILES["non-preferential"]), "6109")
     assert found and {rs.chapter for rs in found} == {"61"}
     assert found[0].heading == "ex 6109"
 
 
 def test_starter_rule_sets(starter_dir: Path) -> None:
-    for agreement in AGREEMENT_FILES:
-        assert load_psr(starter_dir, agreement)
-    japan = find_rule_sets(load_psr(starter_dir, "uk-japan-cepa"), "84713000")
+    for file_name in AGREEMENT_FILES.values():
+        assert load_psr(starter_dir, file_name)
+    japan = find_rule_sets(load_psr(starter_dir, AGREEMENT_FILES["uk-japan-cepa"]), "84713000")
     assert japan[0].rules[2].classes == ("RVC",)
     assert japan[0].rules[2].percentages == (Decimal("45"),)
-    eu = find_rule_sets(load_psr(starter_dir, "uk-eu-tca"), "8471")
+    eu = find_rule_sets(load_psr(starter_dir, AGREEMENT_FILES["uk-eu-tca"]), "8471")
     assert eu[0].rules[0].text.startswith("CTH: every non-originating material")
