@@ -90,11 +90,16 @@ class TariffLine:
 class Tariff:
     """Tariff lines indexed by commodity code; immutable once built."""
 
-    __slots__ = ("_by_code", "_codes", "snapshot")
+    __slots__ = ("_by_code", "_by_subheading", "_codes", "_rate_texts", "snapshot")
 
     def __init__(self, lines: Iterable[TariffLine], snapshot: str) -> None:
         self._by_code = {line.code: line for line in lines}
         self._codes = tuple(sorted(self._by_code))
+        by_subheading: dict[str, list[TariffLine]] = {}
+        for code in self._codes:
+            by_subheading.setdefault(code[:6], []).append(self._by_code[code])
+        self._by_subheading = {hs6: tuple(found) for hs6, found in by_subheading.items()}
+        self._rate_texts: dict[tuple[str, str], frozenset[str]] = {}
         self.snapshot = snapshot
 
     def __len__(self) -> int:
@@ -114,9 +119,17 @@ class Tariff:
 
     def lines_for_subheading(self, hs6: str) -> tuple[TariffLine, ...]:
         """Every national line under an HS-6 subheading, in code order."""
-        if len(hs6) != 6:
-            return ()
-        return tuple(self._by_code[code] for code in self._under(hs6))
+        return self._by_subheading.get(hs6, ()) if len(hs6) == 6 else ()
+
+    def rate_texts(self, hs6: str, column: str) -> frozenset[str]:
+        """The distinct rates (as written) of a column under a subheading, e.g. to say that a
+        6-digit code is ambiguous; computed once per subheading (valuation asks per item)."""
+        key = (hs6, column)
+        found = self._rate_texts.get(key)
+        if found is None:
+            lines = self.lines_for_subheading(hs6)
+            found = self._rate_texts[key] = frozenset(getattr(o, column).text for o in lines)
+        return found
 
     def best_line(self, code: str) -> TariffLine | None:
         """The line that applies to a 6-, 8- or 10-digit code.

@@ -23,6 +23,8 @@ class ChargeType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHARGE_TYPE_CONSUMPTION_TAX: _ClassVar[ChargeType]
     CHARGE_TYPE_EXCISE: _ClassVar[ChargeType]
     CHARGE_TYPE_HANDLING_FEE: _ClassVar[ChargeType]
+    CHARGE_TYPE_HST: _ClassVar[ChargeType]
+    CHARGE_TYPE_PROVINCIAL_SALES_TAX: _ClassVar[ChargeType]
 CHARGE_TYPE_UNSPECIFIED: ChargeType
 CHARGE_TYPE_CUSTOMS_DUTY: ChargeType
 CHARGE_TYPE_FLAT_DUTY: ChargeType
@@ -32,6 +34,8 @@ CHARGE_TYPE_GST: ChargeType
 CHARGE_TYPE_CONSUMPTION_TAX: ChargeType
 CHARGE_TYPE_EXCISE: ChargeType
 CHARGE_TYPE_HANDLING_FEE: ChargeType
+CHARGE_TYPE_HST: ChargeType
+CHARGE_TYPE_PROVINCIAL_SALES_TAX: ChargeType
 
 class Charge(_message.Message):
     __slots__ = ("type", "amount", "collected_at", "base", "rate", "line_number", "rule_id")
@@ -84,12 +88,14 @@ class ItemValuation(_message.Message):
     def __init__(self, line_number: _Optional[int] = ..., hs_code: _Optional[str] = ..., tariff_line: _Optional[str] = ..., intrinsic_value: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., customs_value: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., duty_rate: _Optional[str] = ..., preference_applied: _Optional[bool] = ...) -> None: ...
 
 class CalculateChargesRequest(_message.Message):
-    __slots__ = ("declaration", "items")
+    __slots__ = ("declaration", "items", "consumer_year_total")
     DECLARATION_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    CONSUMER_YEAR_TOTAL_FIELD_NUMBER: _ClassVar[int]
     declaration: _common_pb2.Declaration
     items: _containers.RepeatedCompositeFieldContainer[_common_pb2.ItemTariffContext]
-    def __init__(self, declaration: _Optional[_Union[_common_pb2.Declaration, _Mapping]] = ..., items: _Optional[_Iterable[_Union[_common_pb2.ItemTariffContext, _Mapping]]] = ...) -> None: ...
+    consumer_year_total: _money_pb2.Money
+    def __init__(self, declaration: _Optional[_Union[_common_pb2.Declaration, _Mapping]] = ..., items: _Optional[_Iterable[_Union[_common_pb2.ItemTariffContext, _Mapping]]] = ..., consumer_year_total: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class CalculateChargesResponse(_message.Message):
     __slots__ = ("declaration_id", "regime", "valuation_basis", "intrinsic_value", "customs_value", "items", "charges", "total_collected_at_sale", "total_due_at_import", "exchange_rates", "rules_revision", "explanation", "error")
@@ -150,7 +156,7 @@ class BasketLine(_message.Message):
     def __init__(self, description: _Optional[str] = ..., hs_code: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., net_mass_kg: _Optional[_Union[_decimal_pb2.Decimal, _Mapping]] = ..., origin_country: _Optional[str] = ...) -> None: ...
 
 class QuoteLandedCostRequest(_message.Message):
-    __slots__ = ("destination_country", "dispatch_country", "sale_date", "lines", "shipping", "insurance", "seller_registered", "quote_currency")
+    __slots__ = ("destination_country", "dispatch_country", "sale_date", "lines", "shipping", "insurance", "seller_registered", "quote_currency", "consignee_region", "consumer_year_total")
     DESTINATION_COUNTRY_FIELD_NUMBER: _ClassVar[int]
     DISPATCH_COUNTRY_FIELD_NUMBER: _ClassVar[int]
     SALE_DATE_FIELD_NUMBER: _ClassVar[int]
@@ -159,6 +165,8 @@ class QuoteLandedCostRequest(_message.Message):
     INSURANCE_FIELD_NUMBER: _ClassVar[int]
     SELLER_REGISTERED_FIELD_NUMBER: _ClassVar[int]
     QUOTE_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    CONSIGNEE_REGION_FIELD_NUMBER: _ClassVar[int]
+    CONSUMER_YEAR_TOTAL_FIELD_NUMBER: _ClassVar[int]
     destination_country: str
     dispatch_country: str
     sale_date: _date_pb2.Date
@@ -167,7 +175,9 @@ class QuoteLandedCostRequest(_message.Message):
     insurance: _money_pb2.Money
     seller_registered: bool
     quote_currency: str
-    def __init__(self, destination_country: _Optional[str] = ..., dispatch_country: _Optional[str] = ..., sale_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., lines: _Optional[_Iterable[_Union[BasketLine, _Mapping]]] = ..., shipping: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., seller_registered: _Optional[bool] = ..., quote_currency: _Optional[str] = ...) -> None: ...
+    consignee_region: str
+    consumer_year_total: _money_pb2.Money
+    def __init__(self, destination_country: _Optional[str] = ..., dispatch_country: _Optional[str] = ..., sale_date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., lines: _Optional[_Iterable[_Union[BasketLine, _Mapping]]] = ..., shipping: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., insurance: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., seller_registered: _Optional[bool] = ..., quote_currency: _Optional[str] = ..., consignee_region: _Optional[str] = ..., consumer_year_total: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class QuoteLandedCostResponse(_message.Message):
     __slots__ = ("regime", "charges", "goods_total", "total_charges", "landed_cost", "exchange_rates", "rules_revision", "explanation")

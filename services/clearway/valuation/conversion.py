@@ -42,15 +42,38 @@ class RateUsed:
     source: str = SOURCE
 
 
+class RateMemory:
+    """Rates already looked up, per (currency, date), shared by the converters of one service.
+
+    A batch asks for the same few currencies on the same few dates; a declaration dated after
+    the snapshot would otherwise fail the exact lookup and fall back again for every parcel.
+    """
+
+    LIMIT = 65536
+
+    def __init__(self) -> None:
+        self._quotes: dict[tuple[str, date], RateQuote] = {}
+
+    def get(self, currency: str, on: date) -> RateQuote | None:
+        return self._quotes.get((currency, on))
+
+    def put(self, currency: str, on: date, quote: RateQuote) -> RateQuote:
+        if len(self._quotes) >= self.LIMIT:
+            self._quotes = {}
+        self._quotes[(currency, on)] = quote
+        return quote
+
+
 class Converter:
     """Converts amounts for one declaration date and remembers every rate it used.
 
     One Converter serves one assessment, so the rates it lists are exactly those of the answer.
     """
 
-    def __init__(self, rates: ExchangeRates, on: date) -> None:
+    def __init__(self, rates: ExchangeRates, on: date, looked_up: RateMemory | None = None) -> None:
         self._rates = rates
         self.on = on
+        self._looked_up = looked_up if looked_up is not None else RateMemory()
         self._quotes: dict[str, RateQuote] = {}
         self._used: dict[tuple[str, str], RateUsed] = {}
         self.notes: list[str] = []
@@ -60,7 +83,9 @@ class Converter:
         cached = self._quotes.get(currency)
         if cached is not None:
             return cached
-        quote = self._lookup(currency)
+        quote = self._looked_up.get(currency, self.on)
+        if quote is None:
+            quote = self._looked_up.put(currency, self.on, self._lookup(currency))
         self._quotes[currency] = quote
         age = self.on - quote.published
         if currency != BASE_CURRENCY and age > STALE_AFTER:

@@ -24,7 +24,7 @@ from clearway.reference.fx import ExchangeRates
 from clearway.reference.tariff import Tariff
 from clearway.rules import Evaluation, FiredRule, RulesEngine
 from clearway.runtime.errors import ClearwayError, FieldViolations
-from clearway.valuation.conversion import Converter
+from clearway.valuation.conversion import Converter, RateMemory
 from clearway.valuation.duty import DutyNotComputable, Measures, compute_duty
 from clearway.valuation.model import (
     AT_IMPORT,
@@ -36,9 +36,25 @@ from clearway.valuation.model import (
     Quote,
     TariffContext,
 )
-from clearway.valuation.money import ZERO, apportion, percent_of, round_money, show, show_percent
+from clearway.valuation.money import (
+    HUNDRED,
+    ZERO,
+    apportion,
+    percent_of,
+    round_money,
+    show,
+    show_percent,
+)
+from clearway.valuation.regimes import CAPACITY, RegimeDecisions
+from clearway.valuation.taxes import (
+    RegionalTax,
+    consignee_region,
+    consumption_tax_rate,
+    dated,
+    in_force,
+    regional_tax,
+)
 
-DOMAIN = "valuation"
 CIF = "CIF"
 FOB = "FOB"
 
@@ -81,6 +97,69 @@ class _Line:
     customs_value: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class _Totals:
+    """Consignment amounts in the currency the regime thresholds are written in."""
+
+    intrinsic: Decimal
+    freight: Decimal
+    insurance: Decimal
+    basis: str
+
+    @property
+    def customs_value(self) -> Decimal:
+        if self.basis == CIF:
+            return self.intrinsic + self.freight + self.insurance
+        return self.intrinsic
+
+
+@dataclass(frozen=True, slots=True)
+class _LineTax:
+    """A VAT-like tax charged per item on a base: VAT, GST, HST or a provincial sales tax."""
+
+    type: str
+    name: str
+    percent: Decimal
+    region: str
+
+    def charge(
+        self,
+        line: _Line,
+        parts: Sequence[tuple[Decimal, str]],
+        factor: Decimal,
+        collected_at: str,
+        rule: FiredRule,
+        currency: str,
+        notes: list[str],
+    ) -> Charge:
+        effective = self.percent * factor
+        rate_text = show_percent(effective)
+        if factor != 1:
+            rate_text = f"{show_percent(effective)} ({show_percent(self.percent)} * {factor})"
+        label = f"{self.name} ({self.region})" if self.region else self.name
+        base = sum((amount for amount, _ in parts), ZERO)
+        amount = round_money(percent_of(base, effective), currency)
+        shown = " + ".join(
+            f"{show(value, currency)}{' ' + name if name else ''}"
+            for value, name in parts
+            if value or not name
+        )
+        notes.append(
+            f"item {line.item.line_number} {label} = {rate_text} * ({shown}) = "
+            f"{show_percent(effective)} * {show(base, currency)} = {show(amount, currency)} "
+            f"{currency}, collected {'at sale' if collected_at == AT_SALE else 'at import'}"
+        )
+        return Charge(
+            self.type,
+            Money(amount, currency),
+            collected_at,
+            Money(base, currency),
+            f"{rate_text} {label}" if self.region else rate_text,
+            line.item.line_number,
+            rule.rule_id,
+        )
+
+
 @dataclass(slots=True)
 class _Prepared:
     """A declaration converted and reduced to facts, ready for the regime packs."""
@@ -101,10 +180,18 @@ class _Prepared:
 class Valuation:
     """Assesses declarations and quotes; holds the rule engine, the tariff and the FX history."""
 
-    def __init__(self, engine: RulesEngine, tariff: Tariff, rates: ExchangeRates) -> None:
+    def __init__(
+        self,
+        engine: RulesEngine,
+        tariff: Tariff,
+        rates: ExchangeRates,
+        remembered_decisions: int = CAPACITY,
+    ) -> None:
         self.engine = engine
         self.tariff = tariff
         self.rates = rates
+        self.regimes = RegimeDecisions(engine, remembered_decisions)
+        self.looked_up = RateMemory()
 
     # -- public API --------------------------------------------------------------------------
 
@@ -134,12 +221,11 @@ class Valuation:
                 prepared.append((index, self._prepare(request)))
             except ClearwayError as error:
                 results[index] = _indexed(error, index, len(requests))
-        evaluations = self.engine.evaluate_many(
-            DOMAIN,
+        evaluations = self.regimes.evaluate_many(
             [
                 (p.jurisdictions, p.request.declaration.declaration_date, p.facts)
                 for _, p in prepared
-            ],
+            ]
         )
         for (index, p), evaluation in zip(prepared, evaluations, strict=True):
             try:
@@ -152,7 +238,7 @@ class Valuation:
         """A landed-cost quote: the same assessment, expressed in `quote_currency`."""
         assessment = self.assess(request)
         currency = quote_currency or assessment.customs_value.currency
-        converter = Converter(self.rates, request.declaration.declaration_date)
+        converter = Converter(self.rates, request.declaration.declaration_date, self.looked_up)
 
         def to_quote(money: Money) -> Money:
             converted = converter.convert(money.amount, money.currency, currency)
@@ -200,29 +286,31 @@ class Valuation:
         destination = declaration.destination_country
         territory = customs_territory(destination)
         jurisdictions = (destination, territory) if territory != destination else (destination,)
-        parameters = self.engine.parameters(DOMAIN, jurisdictions, on)
+        parameters = self.regimes.parameters(jurisdictions, on)
         if "currency" not in parameters or "valuation_basis" not in parameters:
             raise RegimeUndecided(
                 f"no valuation rule pack for {destination} is in force on {on.isoformat()}",
                 metadata={"destination_country": destination, "date": on.isoformat()},
             )
-        currency = str(parameters["currency"])
+        currency = _national_currency(parameters, destination, on)
+        threshold_currency = str(parameters.get("threshold_currency", currency))
         basis = str(parameters["valuation_basis"])
         paths = request.paths
-        converter = Converter(self.rates, on)
+        converter = Converter(self.rates, on, self.looked_up)
         notes: list[str] = []
 
-        def to_destination(money: Money) -> Decimal:
-            converted = round_money(
-                converter.convert(money.amount, money.currency, currency), currency
-            )
-            if money.currency != currency:
-                used = converter.rate_used(money.currency, currency)
+        def convert(money: Money, to: str) -> Decimal:
+            converted = round_money(converter.convert(money.amount, money.currency, to), to)
+            if money.currency != to:
+                used = converter.rate_used(money.currency, to)
                 notes.append(
                     f"{money.currency} {show(money.amount, money.currency)} * {used.rate} "
-                    f"(ECB {used.rate_date.isoformat()}) = {show(converted, currency)} {currency}"
+                    f"(ECB {used.rate_date.isoformat()}) = {show(converted, to)} {to}"
                 )
             return converted
+
+        def to_destination(money: Money) -> Decimal:
+            return convert(money, currency)
 
         if basis == CIF and declaration.freight is None:
             violations = FieldViolations()
@@ -256,7 +344,29 @@ class Valuation:
                     value,
                 )
             )
-        facts = self._facts(request, lines, currency, freight, insurance, basis)
+        if threshold_currency == currency:
+            totals = _Totals(sum(intrinsic, ZERO), freight, insurance, basis)
+        else:
+            totals = _Totals(
+                sum(
+                    (
+                        convert(item.intrinsic_value, threshold_currency)
+                        for item in declaration.items
+                    ),
+                    ZERO,
+                ),
+                convert(declaration.freight, threshold_currency) if declaration.freight else ZERO,
+                convert(declaration.insurance, threshold_currency)
+                if declaration.insurance
+                else ZERO,
+                basis,
+            )
+            notes.append(
+                f"the thresholds of {destination} are in {threshold_currency}: intrinsic value = "
+                f"{show(totals.intrinsic, threshold_currency)} {threshold_currency}, customs value "
+                f"= {show(totals.customs_value, threshold_currency)} {threshold_currency}"
+            )
+        facts = self._facts(request, lines, currency, totals, parameters)
         return _Prepared(
             request,
             jurisdictions,
@@ -276,14 +386,23 @@ class Valuation:
         request: ChargesRequest,
         lines: Sequence[_Line],
         currency: str,
-        freight: Decimal,
-        insurance: Decimal,
-        basis: str,
+        totals: _Totals,
+        parameters: Mapping[str, Any],
     ) -> dict[str, Any]:
-        """The flat facts the regime packs decide on (amounts in the destination currency)."""
+        """The flat facts the regime packs decide on (amounts in the thresholds' currency)."""
         declaration = request.declaration
-        intrinsic = sum((line.intrinsic for line in lines), ZERO)
-        customs_value = sum((line.customs_value for line in lines), ZERO)
+        year_total = request.consumer_year_total if "annual_limit" in parameters else None
+        year_after = totals.customs_value
+        if year_total is not None:
+            limit_currency = str(parameters.get("threshold_currency", currency))
+            if year_total.currency != limit_currency:
+                violations = FieldViolations()
+                violations.add(
+                    f"{request.paths.consumer_year_total}.currency_code",
+                    f"must be {limit_currency}, the currency of the annual limit",
+                )
+                violations.raise_if_any("the consumer's yearly total is in another currency")
+            year_after += year_total.amount
         categories = {line.code[:6] for line in lines if line.code}
         uncoded = sum(1 for line in lines if not line.code)
         origins = sorted({line.item.origin_country for line in lines if line.item.origin_country})
@@ -292,11 +411,11 @@ class Valuation:
             "dispatch_country": declaration.dispatch_country,
             "origin_countries": ",".join(origins),
             "currency": currency,
-            "valuation_basis": basis,
-            "intrinsic_value": intrinsic,
-            "customs_value": customs_value,
-            "freight": freight,
-            "insurance": insurance,
+            "valuation_basis": totals.basis,
+            "intrinsic_value": totals.intrinsic,
+            "customs_value": totals.customs_value,
+            "freight": totals.freight,
+            "insurance": totals.insurance,
             "has_ioss": bool(declaration.ioss_number)
             or (request.seller_registered and declaration.destination_country in EU_MEMBER_STATES),
             "seller_registered": request.seller_registered
@@ -306,6 +425,9 @@ class Valuation:
             "excise_goods": any(line.code.startswith(_EXCISE_PREFIXES) for line in lines),
             "item_count": len(lines),
             "category_count": len(categories) + uncoded,
+            "consignee_region": consignee_region(declaration, parameters),
+            "consumer_year_total_known": year_total is not None,
+            "consumer_year_total_after": year_after,
         }
 
     # -- charges -----------------------------------------------------------------------------
@@ -328,6 +450,8 @@ class Valuation:
         notes.append(
             f"regime {regime} ({regime_rule.text})" if regime_rule.rule_id else f"regime {regime}"
         )
+        if "annual_limit" in parameters:
+            notes.append(_annual_limit_note(prepared, parameters))
 
         charges: list[Charge] = []
         duty_point = str(values.get("duty_collected_at", AT_IMPORT))
@@ -482,9 +606,7 @@ class Valuation:
                 )
             rate: DutyRate = getattr(tariff_line, column)
             if len(line.code) < len(tariff_line.code):
-                others = {
-                    getattr(o, column).text for o in self.tariff.lines_for_subheading(line.code[:6])
-                }
+                others = self.tariff.rate_texts(line.code[:6], column)
                 if len(others) > 1:
                     notes.append(
                         f"item {line.item.line_number}: {line.code} is less precise than the "
@@ -529,10 +651,18 @@ class Valuation:
         categories = sorted({line.code[:6] for line in lines})
         per_category = prepared.converter.convert(Decimal(flat), flat_currency, prepared.currency)
         amount = round_money(per_category * len(categories), prepared.currency)
+        converted = ""
+        if flat_currency != prepared.currency:
+            used = prepared.converter.rate_used(flat_currency, prepared.currency)
+            total = Decimal(flat) * len(categories)
+            converted = (
+                f"{flat_currency} {show(total, flat_currency)} * {used.rate} "
+                f"(ECB {used.rate_date.isoformat()}) = "
+            )
         notes.append(
             f"flat duty = {len(categories)} categor{'y' if len(categories) == 1 else 'ies'} "
             f"({', '.join(categories)}) * {flat_currency} {show(Decimal(flat), flat_currency)} = "
-            f"{show(amount, prepared.currency)} {prepared.currency}"
+            f"{converted}{show(amount, prepared.currency)} {prepared.currency}"
         )
         return Charge(
             "FLAT_DUTY",
@@ -566,7 +696,7 @@ class Valuation:
                     "is required: additional duties depend on the country of origin",
                 )
                 continue
-            percent = _in_force(table[origin], on) if origin in table else None
+            percent = in_force(table[origin], on) if origin in table else None
             if percent is None:
                 continue
             amount = round_money(percent_of(line.customs_value, percent), currency)
@@ -606,16 +736,24 @@ class Valuation:
         if tax not in _TAX_TYPES:
             raise PackIncomplete(f"the valuation pack set an unknown tax {tax!r}")
         declaration = prepared.request.declaration
-        rate = _tax_rate(parameters, declaration.destination_country, declaration.declaration_date)
+        on = declaration.declaration_date
+        federal = _LineTax(tax, tax, _tax_rate(parameters, declaration.destination_country, on), "")
+        regional = _regional(prepared, parameters, notes)
+        if regional is not None and regional.replaces_federal:
+            federal = _LineTax(
+                regional.charge_type, regional.name, regional.percent, regional.region
+            )
+        extra = (
+            _LineTax(regional.charge_type, regional.name, regional.percent, regional.region)
+            if regional is not None and not regional.replaces_federal
+            else None
+        )
         factor = Decimal(values.get("tax_rate_factor", 1))
-        effective = rate * factor
-        rate_text = show_percent(effective)
-        if factor != 1:
-            rate_text = f"{show_percent(effective)} ({show_percent(rate)} * {factor})"
         base_kind = str(values.get("tax_base", "CUSTOMS_VALUE_PLUS_DUTY"))
         collected_at = str(values.get("tax_collected_at", AT_IMPORT))
+        with_excise = bool(values.get("consumption_tax"))
         currency = prepared.currency
-        charges = []
+        charges: list[Charge] = []
         for line in prepared.lines:
             duty = item_duties[line.item.line_number]
             if base_kind == "SALE_PRICE":
@@ -633,29 +771,17 @@ class Valuation:
                 ]
             else:
                 parts = [(line.customs_value, ""), (duty, "duty")]
-            base = sum((amount for amount, _ in parts), ZERO)
-            amount = round_money(percent_of(base, effective), currency)
-            shown = " + ".join(
-                f"{show(value, currency)}{' ' + label if label else ''}"
-                for value, label in parts
-                if value or not label
-            )
-            notes.append(
-                f"item {line.item.line_number} {tax} = {rate_text} * ({shown}) = "
-                f"{show_percent(effective)} * {show(base, currency)} = {show(amount, currency)} "
-                f"{currency}, collected {'at sale' if collected_at == AT_SALE else 'at import'}"
-            )
-            charges.append(
-                Charge(
-                    tax,
-                    Money(amount, currency),
-                    collected_at,
-                    Money(base, currency),
-                    rate_text,
-                    line.item.line_number,
-                    rule.rule_id,
+            if with_excise:
+                statutory = _consumption_tax(
+                    prepared, line, parts, factor, collected_at, rule, notes, charges
                 )
-            )
+                if statutory is not None:
+                    parts.append((statutory, "consumption tax"))
+            charges.append(federal.charge(line, parts, factor, collected_at, rule, currency, notes))
+            if extra is not None:
+                charges.append(
+                    extra.charge(line, parts, factor, collected_at, rule, currency, notes)
+                )
         return charges
 
     @staticmethod
@@ -698,24 +824,110 @@ def _rule(fired: Sequence[FiredRule], kind: str) -> FiredRule:
     return FiredRule("", "", "")
 
 
-def _in_force(value: Any, on: date) -> Decimal | None:
-    """A rate, or the rate in force on `on` from a dated table {"YYYY-MM-DD": rate, ...}."""
-    if not isinstance(value, Mapping):
-        return Decimal(value)
-    day = on.isoformat()
-    since = [key for key in value if key <= day]
-    return Decimal(value[max(since)]) if since else None
+def _national_currency(parameters: Mapping[str, Any], destination: str, on: date) -> str:
+    """The currency duties and taxes are assessed in: a member state outside the euro area
+    charges in its own (`currency_by_country`), every other destination in the pack's."""
+    history = parameters.get("currency_by_country", {}).get(destination)
+    national = dated(history, on) if history else None
+    return str(national or parameters["currency"])
 
 
 def _tax_rate(parameters: Mapping[str, Any], destination: str, on: date) -> Decimal:
     """The standard rate in force on `on` from `tax_rates: {COUNTRY: {"YYYY-MM-DD": percent}}`."""
     history = parameters.get("tax_rates", {}).get(destination)
-    rate = _in_force(history, on) if history else None
+    rate = in_force(history, on) if history else None
     if rate is None:
         raise PackIncomplete(
             f"the valuation pack has no VAT/GST rate for {destination} on {on.isoformat()}"
         )
     return rate
+
+
+def _regional(
+    prepared: _Prepared, parameters: Mapping[str, Any], notes: list[str]
+) -> RegionalTax | None:
+    """The consignee's regional sales tax where the pack has a table of them (CA provinces)."""
+    if "regional_taxes" not in parameters:
+        return None
+    region = str(prepared.facts["consignee_region"])
+    if not region:
+        notes.append(
+            "consignee province unknown (neither consignee.address.region nor a postal code "
+            "names one): only the federal GST is charged; in an HST province the HST (13-15%) "
+            "replaces it and in BC, SK, MB and QC a provincial sales tax is also due"
+        )
+        return None
+    found = regional_tax(parameters, region, prepared.request.declaration.declaration_date)
+    if found is None:
+        notes.append(f"consignee province {region}: no provincial sales tax, GST only")
+    return found
+
+
+def _consumption_tax(
+    prepared: _Prepared,
+    line: _Line,
+    parts: Sequence[tuple[Decimal, str]],
+    factor: Decimal,
+    collected_at: str,
+    rule: FiredRule,
+    notes: list[str],
+    charges: list[Charge],
+) -> Decimal | None:
+    """Charge an item's consumption tax; return its statutory amount (part of the VAT base).
+
+    Ad valorem consumption tax is levied on (value + duty) / (1 - rate); the cross-border retail
+    reduction applies the same factor to it as to the VAT, whose base holds the full amount.
+    """
+    currency = prepared.currency
+    quantity = max(line.item.quantity, 1)
+    rate = consumption_tax_rate(
+        prepared.parameters,
+        line.code,
+        line.intrinsic / quantity,
+        prepared.request.declaration.declaration_date,
+    )
+    if rate is None:
+        return None
+    base = sum((amount for amount, _ in parts), ZERO)
+    statutory = round_money(base * rate.percent / (HUNDRED - rate.percent), currency)
+    amount = round_money(statutory * factor, currency)
+    reduction = f" * {factor}" if factor != 1 else ""
+    notes.append(
+        f"item {line.item.line_number} consumption tax ({rate.goods}) = "
+        f"{show(base, currency)} * {show_percent(rate.percent)} / (1 - "
+        f"{show_percent(rate.percent)}) = {show(statutory, currency)}{reduction} = "
+        f"{show(amount, currency)} {currency}" + (f"; {rate.note}" if rate.note else "")
+    )
+    charges.append(
+        Charge(
+            "EXCISE",
+            Money(amount, currency),
+            collected_at,
+            Money(base, currency),
+            f"{show_percent(rate.percent)} consumption tax ({rate.goods}){reduction}",
+            line.item.line_number,
+            rule.rule_id,
+        )
+    )
+    return statutory
+
+
+def _annual_limit_note(prepared: _Prepared, parameters: Mapping[str, Any]) -> str:
+    """How the consumer's yearly limit was checked, or that it could not be."""
+    limit = Decimal(parameters["annual_limit"])
+    currency = str(parameters.get("threshold_currency", prepared.currency))
+    year_total = prepared.request.consumer_year_total
+    if year_total is None:
+        return (
+            f"yearly total unknown: the consumer's annual limit of {currency} "
+            f"{show(limit, currency)} was not checked (no consumer_year_total in the request)"
+        )
+    after = Decimal(prepared.facts["consumer_year_total_after"])
+    return (
+        f"consumer's yearly total = {year_total.currency} "
+        f"{show(year_total.amount, year_total.currency)} before this declaration, "
+        f"{show(after, currency)} {currency} with it (annual limit {show(limit, currency)})"
+    )
 
 
 def _indexed(error: ClearwayError, index: int, batch_size: int) -> ClearwayError:

@@ -30,6 +30,7 @@ class RequestPaths:
     items: str = "declaration.items"
     hs_code_field: str = "declared_hs_code"
     freight: str = "declaration.freight"
+    consumer_year_total: str = "consumer_year_total"
 
     def item(self, index: int, field: str) -> str:
         return f"{self.items}[{index}].{field}"
@@ -45,6 +46,9 @@ class ChargesRequest:
     #: when the declaration carries no number (checkout quotes).
     seller_registered: bool = False
     paths: RequestPaths = RequestPaths()
+    #: The consumer's total of cross-border retail purchases earlier in the calendar year (CN's
+    #: annual limit); None when the caller does not know it, which the explanation then says.
+    consumer_year_total: Money | None = None
 
 
 @dataclass(frozen=True, slots=True)

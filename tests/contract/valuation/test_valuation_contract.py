@@ -167,20 +167,26 @@ def test_calculate_charges_batch(stub: valuation_pb2_grpc.ValuationServiceStub) 
     assert [r.regime for r in answer.responses] == ["UK_LOW_VALUE", "UK_STANDARD"]
 
 
+def basket(
+    destination: str, dispatch: str, price: money_pb2.Money, quantity: int, **extra: object
+) -> valuation_pb2.QuoteLandedCostRequest:
+    """A checkout basket of one t-shirt line on 2025-03-03."""
+    return valuation_pb2.QuoteLandedCostRequest(
+        destination_country=destination,
+        dispatch_country=dispatch,
+        sale_date=day(2025, 3, 3),
+        lines=[
+            valuation_pb2.BasketLine(
+                description="t-shirt", hs_code="610910", quantity=quantity, unit_price=price
+            )
+        ],
+        **extra,  # type: ignore[arg-type]
+    )
+
+
 def test_quote_landed_cost(stub: valuation_pb2_grpc.ValuationServiceStub) -> None:
     answer = stub.QuoteLandedCost(
-        valuation_pb2.QuoteLandedCostRequest(
-            destination_country="GB",
-            dispatch_country="CN",
-            sale_date=day(2025, 3, 3),
-            lines=[
-                valuation_pb2.BasketLine(
-                    description="t-shirt", hs_code="610910", quantity=2, unit_price=money("30.00")
-                )
-            ],
-            shipping=money("5.00"),
-            seller_registered=True,
-        )
+        basket("GB", "CN", money("30.00"), 2, shipping=money("5.00"), seller_registered=True)
     )
     # 60.00 goods + 5.00 shipping; VAT at sale 20% of 65.00 = 13.00
     assert answer.regime == "UK_LOW_VALUE"
@@ -305,3 +311,59 @@ def test_a_refused_declaration_does_not_sink_its_batch(
     assert refused.declaration_id == "D-VAL-NZ"
     assert refused.error.code == grpc.StatusCode.FAILED_PRECONDITION.value[0]
     assert "NZ" in refused.error.message
+
+
+def test_quote_to_ontario_charges_hst(stub: valuation_pb2_grpc.ValuationServiceStub) -> None:
+    answer = stub.QuoteLandedCost(
+        basket("CA", "US", money("100.00", "CAD"), 1, consignee_region="on")
+    )
+    # a CUSMA courier parcel of CAD 100: no duty, HST 13% = 13.00 instead of the GST
+    assert answer.regime == "CA_CUSMA_COURIER_TAX_ONLY"
+    assert [valuation_pb2.ChargeType.Name(c.type) for c in answer.charges] == ["CHARGE_TYPE_HST"]
+    assert money_from_proto(answer.total_charges) == Decimal("13.00")
+
+
+def test_poland_is_charged_in_zloty(stub: valuation_pb2_grpc.ValuationServiceStub) -> None:
+    answer = stub.CalculateCharges(
+        valuation_pb2.CalculateChargesRequest(
+            declaration=declaration(
+                "100.00", "EUR", destination_country="PL", ioss_number="IM0000000001"
+            )
+        )
+    )
+    assert answer.regime == "EU_IOSS"
+    assert {c.amount.currency_code for c in answer.charges} == {"PLN"}
+    assert answer.total_collected_at_sale.currency_code == "PLN"
+    assert [(r.from_currency, r.to_currency) for r in answer.exchange_rates] == [("EUR", "PLN")]
+
+
+def cn_request(year_total: money_pb2.Money | None) -> valuation_pb2.CalculateChargesRequest:
+    request = valuation_pb2.CalculateChargesRequest(
+        declaration=declaration("1000.00", "CNY", destination_country="CN")
+    )
+    request.declaration.freight.CopyFrom(money("0", "CNY"))
+    if year_total is not None:
+        request.consumer_year_total.CopyFrom(year_total)
+    return request
+
+
+def test_cn_annual_limit_from_the_consumers_yearly_total(
+    stub: valuation_pb2_grpc.ValuationServiceStub,
+) -> None:
+    within = stub.CalculateCharges(cn_request(money("25000.00", "CNY")))
+    beyond = stub.CalculateCharges(cn_request(money("25000.01", "CNY")))
+    unknown = stub.CalculateCharges(cn_request(None))
+    assert within.regime == "CN_CROSS_BORDER_RETAIL"
+    assert beyond.regime == "CN_GENERAL_TRADE"
+    assert [r.rule_id for r in beyond.explanation.fired_rules] == ["CN-REGIME-ANNUAL-LIMIT"]
+    assert unknown.regime == "CN_CROSS_BORDER_RETAIL"
+    assert any(n.startswith("yearly total unknown") for n in unknown.explanation.notes)
+
+
+def test_cn_yearly_total_must_be_in_yuan_and_not_negative(
+    stub: valuation_pb2_grpc.ValuationServiceStub,
+) -> None:
+    wrong_currency = invalid(lambda: stub.CalculateCharges(cn_request(money("10.00", "USD"))))
+    negative = invalid(lambda: stub.CalculateCharges(cn_request(money("-1.00", "CNY"))))
+    assert wrong_currency == ["consumer_year_total.currency_code"]
+    assert negative == ["consumer_year_total"]

@@ -29,6 +29,13 @@ PER_EUR = {
     "AUD": Decimal("1.6"),
     "CAD": Decimal("1.5"),
     "SGD": Decimal("1.45"),
+    "PLN": Decimal("4"),
+    "CZK": Decimal("25"),
+    "SEK": Decimal("11"),
+    "DKK": Decimal("7.5"),
+    "HUF": Decimal("400"),
+    "RON": Decimal("5"),
+    "BGN": Decimal("1.95583"),
 }
 
 

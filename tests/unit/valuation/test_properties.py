@@ -14,7 +14,7 @@ from clearway.valuation.domain import Valuation
 from clearway.valuation.model import ChargesRequest
 
 values = st.decimals(min_value=Decimal("0.01"), max_value=Decimal(5000), places=2)
-DESTINATIONS = st.sampled_from(["DE", "FR", "GB", "US", "AU", "CA", "CN", "SG"])
+DESTINATIONS = st.sampled_from(["DE", "FR", "PL", "HU", "SE", "GB", "US", "AU", "CA", "CN", "SG"])
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,7 +1,8 @@
 """Charges per destination under the real rule packs, at each threshold and date boundary.
 
-Rates are round (1 EUR = 1.25 USD = 0.85 GBP = 160 JPY = 8 CNY = 1.6 AUD = 1.5 CAD = 1.45 SGD)
-so that every amount below can be checked by hand.
+Rates are round (1 EUR = 1.25 USD = 0.85 GBP = 160 JPY = 8 CNY = 1.6 AUD = 1.5 CAD = 1.45 SGD
+= 4 PLN = 25 CZK = 11 SEK = 7.5 DKK = 400 HUF = 5 RON; BGN at its fixed 1.95583) so that every
+amount below can be checked by hand.
 """
 
 from __future__ import annotations
@@ -111,9 +112,10 @@ def test_eu_vat_rate_is_the_member_states_on_the_date(valuation: Valuation) -> N
 
     assert vat("FI", date(2024, 8, 31)) == D("24.00")
     assert vat("FI", date(2024, 9, 1)) == D("25.50")
-    assert vat("HU", date(2025, 3, 3)) == D("27.00")
-    assert vat("RO", date(2025, 7, 31)) == D("19.00")
-    assert vat("RO", date(2025, 8, 1)) == D("21.00")
+    # outside the euro area in the national currency: EUR 100 = HUF 40000 = RON 500
+    assert vat("HU", date(2025, 3, 3)) == D("10800.00")
+    assert vat("RO", date(2025, 7, 31)) == D("95.00")
+    assert vat("RO", date(2025, 8, 1)) == D("105.00")
 
 
 def test_eu_pack_has_all_27_standard_rates(engine: object) -> None:
