@@ -9,115 +9,40 @@ killed with SIGKILL. It is restarted and the whole manifest submitted again. The
 
 Durability before acknowledgement is what makes this hold: the orchestrator answers a parcel
 only after its decision is committed, and a resubmission of the same payload is a replay.
-CLEARWAY_CRASH_PARCELS sets the manifest size: 4,000 in CI (about 35 s per store); the
-issue's 20,000 with CLEARWAY_CRASH_PARCELS=20000 (see README, Reliability and security).
+CLEARWAY_CRASH_PARCELS sets the manifest size: the issue's 20,000 by default, as CI runs it.
+Each parcel has its own consignee (process_suite.fresh_parcel), as most real parcels do.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
-import psycopg
 import pytest
-from google.protobuf import json_format
+from process_suite import Suite, manifest, sqlite_url, store_rows, suite_env
 
-from clearway.cli import wait_until_serving
-from clearway.runtime.settings import SERVICE_NAMES
 from clearway.v1 import clearance_pb2, clearance_pb2_grpc, common_pb2
 
-REPO = Path(__file__).resolve().parents[2]
-MANIFEST = REPO / "examples" / "manifest.jsonl"
-PARCELS = int(os.environ.get("CLEARWAY_CRASH_PARCELS", "4000"))
+PARCELS = int(os.environ.get("CLEARWAY_CRASH_PARCELS", "20000"))
 CHUNK = 250
 PARTNER = "crash-test"
 KILL_AFTER = 0.4  # share of the answers received before the SIGKILL
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def manifest(count: int) -> list[common_pb2.Declaration]:
-    """`count` parcels cycling over the example declarations, each under its own id."""
-    examples = [
-        json_format.Parse(line, common_pb2.Declaration())
-        for line in MANIFEST.read_text().splitlines()
-        if line.strip()
-    ]
-    parcels = []
-    for index in range(count):
-        parcel = common_pb2.Declaration()
-        parcel.CopyFrom(examples[index % len(examples)])
-        parcel.declaration_id = f"CRASH-{index:06d}"
-        parcels.append(parcel)
-    return parcels
-
-
-class Suite:
-    """The five services as processes; the orchestrator can be killed and restarted."""
-
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
-        self.env = env
-        self.log_dir = log_dir
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self, name: str) -> None:
-        log = (self.log_dir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "clearway.cli", "serve", name],
-            env=self.env,
-            cwd=REPO,
-            stdout=log,
-            stderr=log,
-        )
-
-    def wait(self, name: str) -> None:
-        wait_until_serving(self.address(name), time.monotonic() + 120)
-
-    def address(self, name: str) -> str:
-        return f"127.0.0.1:{self.env[f'CLEARWAY_{name.upper()}_PORT']}"
-
-    def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def _sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'crash.db'}"
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        yield _sqlite_url(tmp_path)
+        yield sqlite_url(tmp_path)
         return
     yield request.getfixturevalue("postgres_schema_url")
 
 
 def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
-    if url.startswith("sqlite:///"):
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
-            return list(connection.execute(sql.replace("%s", "?"), (PARTNER,)))
-    with psycopg.connect(url) as connection:
-        return list(connection.execute(sql, (PARTNER,)))
+    return store_rows(url, sql, PARTNER)
 
 
 def _stream(
@@ -154,20 +79,11 @@ def _held(decision: clearance_pb2.Decision) -> bool:
 
 @pytest.mark.slow
 def test_sigkill_mid_stream_loses_and_doubles_nothing(database_url: str, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLEARWAY_")}
-    env.update(
-        {f"CLEARWAY_{name.upper()}_PORT": str(free_port()) for name in SERVICE_NAMES},
-        CLEARWAY_STATE_DIR=str(tmp_path / "state"),
-        CLEARWAY_DB=database_url,
-        CLEARWAY_CALL_TIMEOUT_SECONDS="30",
-    )
+    env = suite_env(tmp_path / "state", database_url, CLEARWAY_CALL_TIMEOUT_SECONDS="30")
     suite = Suite(env, tmp_path)
-    parcels = manifest(PARCELS)
+    parcels = manifest(PARCELS, "CRASH")
     try:
-        for name in SERVICE_NAMES:
-            suite.start(name)
-        for name in SERVICE_NAMES:
-            suite.wait(name)
+        suite.start_all()
         before_kill: dict[str, clearance_pb2.Decision] = {}
         orchestrator = suite.processes["clearance"]
 

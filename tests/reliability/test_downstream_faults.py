@@ -16,17 +16,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent import futures
-from pathlib import Path
 
 import grpc
 import pytest
-from google.protobuf import json_format
+from process_suite import examples
 
 from clearway.cli import _service_class
 from clearway.runtime.server import ServiceHost
-from clearway.v1 import clearance_pb2, clearance_pb2_grpc, common_pb2
+from clearway.v1 import clearance_pb2, clearance_pb2_grpc
 
-MANIFEST = Path(__file__).resolve().parents[2] / "examples" / "manifest.jsonl"
 DOMAIN_SERVICES = ("classification", "valuation", "risk", "origin")
 FULL_NAMES = {name: f"clearway.v1.{name.capitalize()}Service" for name in DOMAIN_SERVICES}
 METHODS = {
@@ -37,14 +35,6 @@ METHODS = {
 }
 CALL_TIMEOUT = 1.0
 ServiceStarter = Callable[..., tuple[ServiceHost, grpc.Channel]]
-
-
-def declarations() -> list[common_pb2.Declaration]:
-    return [
-        json_format.Parse(line, common_pb2.Declaration())
-        for line in MANIFEST.read_text().splitlines()
-        if line.strip()
-    ]
 
 
 class Front:
@@ -128,7 +118,7 @@ def test_a_fault_mid_stream_holds_the_parcels_and_reevaluation_clears_them(
 ) -> None:
     front = faulty_suite.fronts[service]
     partner = [("x-clearway-partner", f"faults-{service}-{fault}")]
-    every = declarations()
+    every = examples()
     chunks = [every[0:8], every[8:16], every[16:24]]
     answered: queue.Queue[clearance_pb2.SubmitManifestResponse] = queue.Queue()
     ready = threading.Event()

@@ -19,6 +19,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from clearway.runtime.admission import StreamLimit
 from clearway.runtime.errors import ErrorInterceptor, Unavailable
 from clearway.runtime.logs import configure_logging
 from clearway.runtime.settings import Settings
@@ -76,12 +77,18 @@ class ServiceHost:
             futures.ThreadPoolExecutor(
                 max_workers=settings.max_workers, thread_name_prefix=f"{service.name}-rpc"
             ),
-            interceptors=[*service.telemetry.server_interceptors(), ErrorInterceptor()],
+            interceptors=[
+                *service.telemetry.server_interceptors(),
+                StreamLimit(settings.stream_limit),
+                ErrorInterceptor(),
+            ],
             options=[
                 ("grpc.max_receive_message_length", settings.max_message_bytes),
                 ("grpc.max_send_message_length", settings.max_message_bytes),
                 ("grpc.so_reuseport", 0),
             ],
+            # Calls running or queued for a thread; gRPC refuses one more at once with
+            # RESOURCE_EXHAUSTED. Streams are capped lower by StreamLimit (admission.py).
             maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         )
         self._credentials = server_credentials(settings)

@@ -79,6 +79,7 @@ class Settings:
     grace_seconds: float = 5.0
     max_workers: int = 16
     max_concurrent_rpcs: int = 256
+    max_streams: int | None = None
     max_message_bytes: int = 16 * 1024 * 1024
     call_timeout_seconds: float = 5.0
     log_level: str = "INFO"
@@ -97,6 +98,11 @@ class Settings:
             raise SettingsError(
                 "CLEARWAY_TLS_CA_FILE (mutual TLS) needs CLEARWAY_TLS_CERT_FILE and _KEY_FILE"
             )
+        if self.max_streams is not None and 1 < self.max_workers <= self.max_streams:
+            raise SettingsError(
+                f"CLEARWAY_MAX_STREAMS={self.max_streams} must be below CLEARWAY_MAX_WORKERS="
+                f"{self.max_workers}: streams holding every thread leave none for single calls"
+            )
         if self.partner_auth not in PARTNER_AUTH_MODES:
             raise SettingsError(
                 f"CLEARWAY_PARTNER_AUTH={self.partner_auth!r} is not one of {PARTNER_AUTH_MODES}"
@@ -111,6 +117,16 @@ class Settings:
                 "partner credentials are configured: CLEARWAY_PARTNER_AUTH=dev-header would "
                 "ignore them; unset it (or set it to required)"
             )
+
+    @property
+    def stream_limit(self) -> int:
+        """Streams served at once: CLEARWAY_MAX_STREAMS, by default half the threads.
+
+        A stream holds its thread for its whole life; the rest stay free for single calls.
+        """
+        if self.max_streams is not None:
+            return self.max_streams
+        return max(1, self.max_workers // 2)
 
     @property
     def tls_enabled(self) -> bool:
@@ -162,6 +178,7 @@ class Settings:
             grace_seconds=_float(env, "CLEARWAY_GRACE_SECONDS", 5.0),
             max_workers=_int(env, "CLEARWAY_MAX_WORKERS", 16, 1),
             max_concurrent_rpcs=_int(env, "CLEARWAY_MAX_CONCURRENT_RPCS", 256, 1),
+            max_streams=_int(env, "CLEARWAY_MAX_STREAMS", 0, 1) or None,
             max_message_bytes=_int(env, "CLEARWAY_MAX_MESSAGE_BYTES", 16 * 1024 * 1024, 1024),
             call_timeout_seconds=_float(env, "CLEARWAY_CALL_TIMEOUT_SECONDS", 5.0),
             log_level=env.get("CLEARWAY_LOG_LEVEL", "INFO").upper(),
