@@ -25,7 +25,8 @@ from clearway.benchmark.report import (
 )
 from clearway.benchmark.suite import DOMAIN_SERVICES, FLOOR, FLOOR_FLOW, REAL, Orchestrator, Suite
 from clearway.reference.datadir import resolve_data_dir
-from clearway.reference.sanctions import SanctionsLists, load_sanctions
+from clearway.reference.sanctions import load_sanctions
+from clearway.reporting.generator import listed_names
 from clearway.runtime.settings import Settings
 from clearway.v1 import common_pb2
 
@@ -53,14 +54,6 @@ class Plan:
     @classmethod
     def quick(cls) -> Plan:
         return cls(800, 100, 150, 4, 1.0, 50, 3_000, 150, False)
-
-
-def listed_names(lists: SanctionsLists, count: int = 25) -> list[str]:
-    """Listed entity names for the sellers of the 'sanctioned' parcels (deterministic)."""
-    entities = sorted(
-        p.display_name for p in lists.parties if p.party_type == "entity" and len(p.name) >= 10
-    )
-    return random.Random(7).sample(entities, min(count, len(entities)))
 
 
 def _say(out: TextIO, message: str) -> None:

@@ -1,6 +1,7 @@
-"""`clearway report` and `clearway simulate`: measurement over the store, and policy replays.
+"""`clearway report`, `simulate` and `generate`: measurement over the store, policy replays,
+and the synthetic manifests they are tried on.
 
-`add_commands(subparsers)` adds both to the main `clearway` parser; each handler returns the
+`add_commands(subparsers)` adds them to the main `clearway` parser; each handler returns the
 process exit code (0 done, 2 unusable input).
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
@@ -19,7 +21,21 @@ from typing import Any, TextIO
 from clearway.manifest import read_manifest
 from clearway.reference.datadir import resolve_data_dir
 from clearway.reference.fx import load_rates
-from clearway.reporting.inspections import InspectionFileError, read_inspection_results
+from clearway.reference.sanctions import load_sanctions
+from clearway.reporting.generator import (
+    KINDS,
+    ManifestGenerator,
+    Mix,
+    catalogue,
+    listed_names,
+    write_manifest,
+)
+from clearway.reporting.inspections import (
+    InspectionLog,
+    InspectionOutcome,
+    latest_results,
+    read_inspection_file,
+)
 from clearway.reporting.measure import DIMENSIONS, Measurement, Summary, rate_converter
 from clearway.reporting.reader import DecisionReader, Period
 from clearway.reporting.render import (
@@ -31,11 +47,13 @@ from clearway.reporting.render import (
     write_json,
     write_table,
 )
+from clearway.runtime.errors import InvalidArgument
 from clearway.runtime.settings import Settings
 from clearway.store import open_store
 from clearway.v1 import common_pb2
 
 FORMATS = ("table", "csv", "json")
+STDIN = Path("-")
 NOTES = (
     "Amounts are converted into the reporting currency at the ECB reference rate of each "
     "parcel's declaration date; a group shown in another currency had no rate.",
@@ -62,6 +80,16 @@ def _fraction(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from error
     if not Decimal(0) <= value <= Decimal(1):
         raise argparse.ArgumentTypeError("selectivity is a share between 0 and 1")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from error
+    if value < 1:
+        raise argparse.ArgumentTypeError("at least 1 parcel")
     return value
 
 
@@ -108,7 +136,8 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     report.add_argument(
         "--inspections",
         type=Path,
-        help="recorded inspection results, JSONL or CSV: declaration_id, found (true/false)",
+        help="also weigh these inspection results (JSONL or CSV, as `inspections record` reads)"
+        " over the recorded ones, without recording them",
     )
     report.set_defaults(handler=command_report)
 
@@ -116,7 +145,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         "simulate", help="replay parcels under several rule-pack sets and compare"
     )
     simulate.add_argument(
-        "--manifest", type=Path, help="JSONL manifest of declarations (or --db: the stored ones)"
+        "--manifest",
+        type=Path,
+        help="JSONL manifest of declarations, - for stdin (or --db: the stored ones)",
     )
     _period_options(simulate)
     simulate.add_argument(
@@ -146,10 +177,50 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     _common(simulate)
     simulate.set_defaults(handler=command_simulate)
 
+    inspections = subparsers.add_parser(
+        "inspections", help="inspection outcomes recorded by officers"
+    )
+    actions = inspections.add_subparsers(dest="action", required=True)
+    record = actions.add_parser(
+        "record", help="record the outcomes in FILE (JSONL or CSV) in the store"
+    )
+    record.add_argument(
+        "file",
+        type=Path,
+        help="declaration_id, found, [partner_id, inspected_at, finding_codes, note]",
+    )
+    record.add_argument("--db", help="store URL (default CLEARWAY_DB / settings)")
+    record.add_argument("--partner", help="partner of rows that name none")
+    record.set_defaults(handler=command_inspections_record)
+
+    generate = subparsers.add_parser(
+        "generate", help="write a synthetic, realistic e-commerce manifest (JSONL)"
+    )
+    generate.add_argument("--parcels", type=_count, required=True, help="how many parcels")
+    generate.add_argument("--seed", type=int, default=1, help="same seed, same bytes (default 1)")
+    generate.add_argument("--output", type=Path, help="the JSONL file (default stdout)")
+    generate.add_argument("--prefix", default="SYN", help="declaration id prefix (default SYN)")
+    generate.add_argument("--data-dir", type=Path, help="reference data (default from settings)")
+    generate.add_argument("--start", type=_date, help="first declaration date (default 2026-06-01)")
+    generate.add_argument("--days", type=int, help="days the dates spread over (default 122)")
+    for name, default in (
+        ("listed", Mix.listed_share),
+        ("split", Mix.split_share),
+        ("preference", Mix.preference_share),
+        ("gift", Mix.gift_share),
+    ):
+        generate.add_argument(
+            f"--{name}-share",
+            type=float,
+            default=default,
+            help=f"share of {name} parcels (default {default})",
+        )
+    generate.set_defaults(handler=command_generate)
+
 
 def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env()
-    if args.data_dir is not None:
+    if getattr(args, "data_dir", None) is not None:
         settings = dataclasses.replace(settings, data_dir=args.data_dir)
     if getattr(args, "db", None):
         settings = dataclasses.replace(settings, database_url=args.db)
@@ -168,36 +239,37 @@ def _emit(args: argparse.Namespace, write: Any) -> None:
 def command_report(args: argparse.Namespace) -> int:
     """Measure the stored decisions of a period."""
     settings = _settings(args)
-    try:
-        results = read_inspection_results(args.inspections) if args.inspections else {}
-    except (InspectionFileError, OSError) as error:
-        print(f"clearway report: {error}", file=sys.stderr)
+    supplied = _inspection_file(args.inspections, "report") if args.inspections else []
+    if supplied is None:
         return 2
     rates = load_rates(resolve_data_dir(settings.data_dir))
-    measurement = Measurement(
-        currency=args.currency,
-        convert=rate_converter(rates, args.currency),
-        inspection_results=results,
-    )
+    period = Period(args.start, args.end)
     store = open_store(settings.database_url)
     try:
-        partner = args.partner
-        for parcel in DecisionReader(store).parcels(Period(args.start, args.end), partner):
+        recorded = InspectionLog(store).outcomes(period, args.partner)
+        # The file's results are the latest word: they come after the recorded ones.
+        results = latest_results([*recorded, *supplied])
+        measurement = Measurement(
+            currency=args.currency,
+            convert=rate_converter(rates, args.currency),
+            inspection_results=results,
+        )
+        for parcel in DecisionReader(store).parcels(period, args.partner):
             measurement.add(parcel)
     finally:
         store.close()
     summary = measurement.summary()
     rows = report_rows(summary, args.selectivity, args.by)
     hits = hit_rows(summary)
-    period = f"{args.start or 'start'} to {args.end or 'now'}"
+    period_text = f"{args.start or 'start'} to {args.end or 'now'}"
 
     def write(out: TextIO) -> None:
         if args.format == "csv":
             write_csv(rows, out)
         elif args.format == "json":
-            write_json(_report_document(summary, rows, hits, period), out)
+            write_json(_report_document(summary, rows, hits, period_text), out)
         else:
-            out.write(f"{summary.parcels} parcels declared {period}: {_outcomes(summary)}\n")
+            out.write(f"{summary.parcels} parcels declared {period_text}: {_outcomes(summary)}\n")
             for dimension in args.by:
                 write_table(
                     [r for r in rows if r["dimension"] == dimension],
@@ -216,10 +288,48 @@ def command_report(args: argparse.Namespace) -> int:
     if args.html is not None:
         from clearway.reporting.charts import report_page
 
-        notes = [*NOTES, f"{len(results)} inspection results supplied."]
-        page = report_page(summary, f"Clearway report, {period}", rows, hits, notes)
+        notes = [
+            *NOTES,
+            f"{len(recorded)} inspection outcomes recorded, {len(supplied)} supplied in a file.",
+        ]
+        page = report_page(summary, f"Clearway report, {period_text}", rows, hits, notes)
         args.html.write_text(page, encoding="utf-8")
         print(f"wrote {args.html}", file=sys.stderr)
+    return 0
+
+
+def _inspection_file(path: Path, command: str) -> list[InspectionOutcome] | None:
+    """The file's inspections, or None after printing every bad field."""
+    try:
+        return read_inspection_file(path)
+    except OSError as error:
+        print(f"clearway {command}: {error}", file=sys.stderr)
+    except InvalidArgument as error:
+        _refused(command, error)
+    return None
+
+
+def _refused(command: str, error: InvalidArgument) -> None:
+    print(f"clearway {command}: {error.message}", file=sys.stderr)
+    for violation in error.violations:
+        print(f"  {violation.field}: {violation.description}", file=sys.stderr)
+
+
+def command_inspections_record(args: argparse.Namespace) -> int:
+    """Record an officer's inspection outcomes in the store (all rows, or none)."""
+    outcomes = _inspection_file(args.file, "inspections record")
+    if outcomes is None:
+        return 2
+    store = open_store(_settings(args).database_url)
+    try:
+        recorded = InspectionLog(store).record(outcomes, partner_id=args.partner or "")
+    except InvalidArgument as error:
+        _refused("inspections record", error)
+        return 2
+    finally:
+        store.close()
+    found = sum(o.found for o in outcomes)
+    print(f"recorded {recorded} inspection outcomes ({found} found something)", file=sys.stderr)
     return 0
 
 
@@ -268,7 +378,9 @@ def command_simulate(args: argparse.Namespace) -> int:
     if (args.manifest is None) == (not args.db):
         print("clearway simulate: give either --manifest FILE or --db URL", file=sys.stderr)
         return 2
-    if args.manifest is not None and not args.manifest.is_file():
+    if args.manifest == STDIN:
+        args.manifest = Path("/dev/stdin")
+    elif args.manifest is not None and not args.manifest.is_file():
         print(f"clearway simulate: no manifest at {args.manifest}", file=sys.stderr)
         return 2
     missing = [str(d) for d in args.rules if not d.is_dir()]
@@ -332,4 +444,39 @@ def command_simulate(args: argparse.Namespace) -> int:
         page = simulation_page(compared, "Clearway policy simulation", rows, notes)
         args.html.write_text(page, encoding="utf-8")
         print(f"wrote {args.html}", file=sys.stderr)
+    return 0
+
+
+def command_generate(args: argparse.Namespace) -> int:
+    """Write a synthetic manifest; the planted parcels are counted on stderr."""
+    mix = Mix(
+        listed_share=args.listed_share,
+        split_share=args.split_share,
+        preference_share=args.preference_share,
+        gift_share=args.gift_share,
+        start=args.start or Mix.start,
+        days=args.days if args.days is not None else Mix.days,
+    )
+    problems = mix.problems()
+    if problems:
+        print(f"clearway generate: {'; '.join(problems)}", file=sys.stderr)
+        return 2
+    data_dir = resolve_data_dir(_settings(args).data_dir)
+    names = listed_names(load_sanctions(data_dir)) if mix.listed_share else []
+    generator = ManifestGenerator(
+        args.parcels, args.seed, catalogue(data_dir), names, mix, prefix=args.prefix
+    )
+    if args.output is None:
+        try:
+            kinds = write_manifest(iter(generator), sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader stopped (e.g. `| head`); its own error, if any, is the one to show.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+    else:
+        with args.output.open("w", encoding="utf-8") as out:
+            kinds = write_manifest(iter(generator), out)
+    planted = ", ".join(f"{kinds[k]} {k}" for k in KINDS)
+    print(f"clearway generate: {args.parcels} parcels ({planted})", file=sys.stderr)
     return 0

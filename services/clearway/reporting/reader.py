@@ -7,14 +7,13 @@ everything into memory. Only SELECTs: the store's schema and writes stay the sto
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from clearway.reporting.facts import ParcelFacts, stored_parcel
-from clearway.store.base import DecisionStore
+from clearway.store.base import DecisionStore, read_service_answers
 
 PAGE_SIZE = 1_000
 
@@ -79,17 +78,7 @@ class DecisionReader:
     def _page(
         self, period: Period, partner_id: str | None, after: tuple[str, str] | None
     ) -> list[StoredDeclaration]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if period.start is not None:
-            clauses.append("d.declaration_date >= ?")
-            params.append(period.start.isoformat())
-        if period.end is not None:
-            clauses.append("d.declaration_date < ?")
-            params.append(period.end.isoformat())
-        if partner_id is not None:
-            clauses.append("d.partner_id = ?")
-            params.append(partner_id)
+        clauses, params = period_filter(period, partner_id)
         if after is not None:
             clauses.append("(d.partner_id > ? OR (d.partner_id = ? AND d.declaration_id > ?))")
             params.extend([after[0], after[0], after[1]])
@@ -106,10 +95,26 @@ class DecisionReader:
                 declaration_date=_as_date(row[2]),
                 payload=bytes(row[3]),
                 decision=bytes(row[4]),
-                service_answers=json.loads(row[5]),
+                service_answers=read_service_answers(row[5]),
             )
             for row in rows
         ]
+
+
+def period_filter(period: Period, partner_id: str | None) -> tuple[list[str], list[Any]]:
+    """WHERE clauses and parameters over `declarations d`: declared in the period, by partner."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if period.start is not None:
+        clauses.append("d.declaration_date >= ?")
+        params.append(period.start.isoformat())
+    if period.end is not None:
+        clauses.append("d.declaration_date < ?")
+        params.append(period.end.isoformat())
+    if partner_id is not None:
+        clauses.append("d.partner_id = ?")
+        params.append(partner_id)
+    return clauses, params
 
 
 def _as_date(value: object) -> date:

@@ -4,8 +4,11 @@ threshold (the UK low-value limit), in process, without a store or running servi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +17,9 @@ import pytest
 
 from clearway.reference.datadir import starter_data_dir
 from clearway.reporting.cli import add_commands
+from clearway.reporting.generator import ManifestGenerator, catalogue, to_declaration
+from clearway.reporting.simulation import Simulator, scenarios
+from clearway.runtime.settings import Settings
 
 REPO_RULES = Path(__file__).resolve().parents[3] / "rules"
 
@@ -179,3 +185,68 @@ def test_as_of_dates_make_scenarios_from_one_pack_directory(
 def test_simulate_needs_exactly_one_source(tmp_path: Path) -> None:
     assert run(["simulate"]) == 2
     assert run(["simulate", "--manifest", str(tmp_path / "missing.jsonl")]) == 2
+
+
+def test_generate_piped_into_simulate_through_the_command_line(
+    packs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    current, lower = packs
+    clearway = str(Path(sys.executable).with_name("clearway"))
+    data = ["--data-dir", str(starter_data_dir())]
+    generate = subprocess.Popen(
+        [clearway, "generate", "--parcels", "150", "--seed", "9", *data],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    rules = ["--rules", str(current), "--rules", str(lower)]
+    simulate = subprocess.run(
+        [
+            clearway,
+            "simulate",
+            "--manifest",
+            "-",
+            *rules,
+            *data,
+            "--currency",
+            "GBP",
+            "--format",
+            "json",
+        ],
+        stdin=generate.stdout,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert generate.stdout is not None
+    generate.stdout.close()
+    assert generate.wait(timeout=60) == 0
+    assert simulate.returncode == 0, simulate.stderr.decode()
+    document = json.loads(simulate.stdout)
+    assert document["unreadable_declarations"] == 0
+    assert [s["parcels"] for s in document["scenarios"]] == [150, 150]
+    gb = {r["scenario"]: r for r in document["rows"] if r["key"] == "GB"}
+    assert gb["lower"]["full_declarations"] > gb["current"]["full_declarations"]
+    assert gb["lower"]["delta_full_declarations"] > 0
+
+
+def test_shared_steps_and_remembered_codes_give_what_each_scenario_computes_alone(
+    packs: tuple[Path, Path],
+) -> None:
+    current, lower = packs
+    settings = dataclasses.replace(Settings.from_env(), data_dir=starter_data_dir())
+    goods = catalogue(starter_data_dir())
+    parcels = [
+        to_declaration(p.document)
+        for p in ManifestGenerator(200, 3, goods, ("Korea Mining Development Trading Corporation",))
+    ]
+    specs = scenarios([current, lower, current], [])
+    replays = []
+    for share in (True, False):
+        with Simulator(specs, settings, share=share) as simulator:
+            replays.append(list(simulator.run(parcels, chunk=60)))
+    shared, alone = replays
+    assert shared == alone
+    assert len(shared) == 3 * 200
+    by_scenario = [[f for i, f in shared if i == index] for index in range(3)]
+    assert by_scenario[0] == by_scenario[2], "the same packs and dates: the same parcels"
+    assert by_scenario[0] != by_scenario[1], "the lower UK threshold changes some"

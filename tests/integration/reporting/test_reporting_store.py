@@ -6,12 +6,16 @@ from __future__ import annotations
 import argparse
 import base64
 import csv
+import html
 import json
 import re
+import shutil
+import subprocess
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import matplotlib.image
 import pytest
 from google.protobuf import json_format
 
@@ -19,9 +23,10 @@ from clearway.declarations.codec import money_to_proto
 from clearway.declarations.model import Money
 from clearway.reference.datadir import starter_data_dir
 from clearway.reporting.cli import add_commands
+from clearway.reporting.inspections import InspectionLog
 from clearway.reporting.measure import measure
 from clearway.reporting.reader import DecisionReader, Period
-from clearway.store import DecisionStore
+from clearway.store import DecisionStore, open_store
 from clearway.store.base import DecisionRecord
 from clearway.v1 import clearance_pb2, common_pb2, valuation_pb2
 
@@ -205,3 +210,177 @@ def test_a_bad_inspection_file_is_refused(store_url: str, tmp_path: Path) -> Non
 def test_a_bad_date_is_an_argument_error(flag: str) -> None:
     with pytest.raises(SystemExit):
         parse(["report", flag, "15/09/2026"])
+
+
+def test_recorded_inspections_give_the_hit_rate_without_a_file(
+    store: DecisionStore, store_url: str, tmp_path: Path
+) -> None:
+    fill(store)
+    results = tmp_path / "results.jsonl"
+    results.write_text(
+        json.dumps(
+            {
+                "declaration_id": "A2",
+                "found": False,
+                "inspected_at": "2026-09-11T09:00:00Z",
+                "finding_codes": [],
+            }
+        )
+        + "\n"
+        + json.dumps(
+            {
+                "declaration_id": "A2",
+                "partner_id": "p1",
+                "found": "yes",
+                "inspected_at": "2026-09-12",
+                "finding_codes": ["UNDERVALUED", "MISDESCRIBED"],
+                "note": "invoice shows EUR 480",
+            }
+        )
+        + "\n"
+        + json.dumps({"declaration_id": "A3", "found": True})
+        + "\n"
+    )
+    args = parse(["inspections", "record", str(results), "--db", store_url])
+    assert args.handler(args) == 0
+    recorded = InspectionLog(store).outcomes(Period())
+    assert [(o.partner_id, o.declaration_id, o.found) for o in recorded][:2] == [
+        ("p1", "A2", False),
+        ("p1", "A2", True),
+    ]
+    assert recorded[1].finding_codes == ("UNDERVALUED", "MISDESCRIBED")
+    assert recorded[1].inspected_at == datetime(2026, 9, 12, tzinfo=UTC)
+    assert {o.declaration_id: o.partner_id for o in recorded}["A3"] == "p2", "the only owner"
+    # Recording the same dated rows again replaces them instead of adding rows.
+    assert args.handler(args) == 0
+    assert len(InspectionLog(store).outcomes(Period())) == 4, "only the undated row is new"
+
+    as_json = tmp_path / "report.json"
+    report = ["report", "--db", store_url, "--from", "2026-09-01", "--to", "2026-10-01"]
+    report += ["--data-dir", str(starter_data_dir()), "--format", "json"]
+    args = parse([*report, "--output", str(as_json)])
+    assert args.handler(args) == 0
+    document = json.loads(as_json.read_text())
+    assert document["inspections"][0]["hit_rate"] == "1.0000", "the latest A2 result counts"
+    assert document["inspection_results_for_unselected_parcels"] == 1, "A3 was a control"
+
+    overriding = tmp_path / "override.csv"
+    overriding.write_text("declaration_id,found\nA2,no\n")
+    args = parse([*report, "--inspections", str(overriding), "--output", str(as_json)])
+    assert args.handler(args) == 0
+    assert json.loads(as_json.read_text())["inspections"][0]["hit_rate"] == "0.0000"
+
+
+def test_inspections_of_unknown_declarations_are_refused_and_nothing_is_written(
+    store: DecisionStore, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fill(store)
+    results = tmp_path / "results.csv"
+    results.write_text("declaration_id,found,partner_id\nA2,true,p1\nNOPE,false,\nA3,true,p1\n")
+    args = parse(["inspections", "record", str(results), "--db", store_url])
+    assert args.handler(args) == 2
+    errors = capsys.readouterr().err
+    assert "line 3.declaration_id: 'NOPE' is not stored" in errors
+    assert "line 4.declaration_id: 'A3' is not stored for partner 'p1'" in errors
+    assert InspectionLog(store).outcomes(Period()) == []
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"declaration_id": "", "found": "perhaps", "inspected_at": "noon"}\n')
+    args = parse(["inspections", "record", str(bad), "--db", store_url])
+    assert args.handler(args) == 2
+    errors = capsys.readouterr().err
+    for field in ("declaration_id", "found", "inspected_at"):
+        assert f"line 1.{field}:" in errors
+
+
+PROBE = """<script>
+window.addEventListener("load", () => {
+  const charts = [...document.querySelectorAll("img")].map((image) => {
+    const box = image.getBoundingClientRect();
+    return {width: image.naturalWidth, height: image.naturalHeight, left: box.left,
+            top: box.top + window.scrollY, shown_width: box.width, shown_height: box.height};
+  });
+  document.body.setAttribute("data-charts", JSON.stringify(charts));
+});
+</script></body>"""
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium; .ci/run installs it (apt-get install chromium) before the tests."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "the browser test needs Debian's chromium: apt-get install -y chromium"
+    return found
+
+
+def headless(browser: str, profile: Path, *arguments: str) -> str:
+    completed = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+            f"--user-data-dir={profile}",
+            *arguments,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return completed.stdout
+
+
+def test_the_html_report_renders_its_charts_in_a_headless_browser(
+    chromium: str, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'clearway.db'}"
+    store = open_store(url)
+    try:
+        fill(store)
+    finally:
+        store.close()
+    page = tmp_path / "report.html"
+    table = tmp_path / "table.txt"
+    report = ["report", "--db", url, "--data-dir", str(starter_data_dir())]
+    args = parse([*report, "--html", str(page), "--output", str(table)])
+    assert args.handler(args) == 0
+
+    # Where each chart is and whether the browser decoded it: a copy of the page with a probe.
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.read_text().replace("</body>", PROBE), encoding="utf-8")
+    dom = headless(
+        chromium, tmp_path / "profile", "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()
+    )
+    found = re.search(r'data-charts="([^"]*)"', dom)
+    assert found, "the probe ran after the page loaded"
+    charts = json.loads(html.unescape(found.group(1)))
+    assert len(charts) == 6
+    assert all(c["width"] > 100 and c["height"] > 100 for c in charts), charts
+
+    # The screenshot of the page itself: every chart's box holds a drawing, not a blank.
+    width = 1280
+    height = int(max(c["top"] + c["shown_height"] for c in charts)) + 40
+    shot = tmp_path / "report.png"
+    headless(
+        chromium,
+        tmp_path / "profile",
+        f"--window-size={width},{height}",
+        f"--screenshot={shot}",
+        page.as_uri(),
+    )
+    pixels = matplotlib.image.imread(shot)[:, :, :3]
+    assert pixels.shape[:2] == (height, width)
+    for chart in charts:
+        top, left = int(chart["top"]), int(chart["left"])
+        box = pixels[
+            top : top + int(chart["shown_height"]), left : left + int(chart["shown_width"])
+        ]
+        inked = (box < 0.9).any(axis=2).mean()
+        colours = len({tuple(p) for p in (box.reshape(-1, 3) * 255).astype(int)[::7]})
+        assert 0.02 < inked < 0.9, (chart, inked)
+        assert colours > 8, "axes, labels and coloured bars"
+    below = pixels[height - 30 :, :]
+    assert (below < 0.9).any(axis=2).mean() < 0.02, "blank below the last chart: boxes are right"

@@ -13,9 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clearway.reporting.facts import ChargeFact, LineFact, ParcelFacts, needs_full_declaration
-from clearway.reporting.inspections import InspectionFileError, read_inspection_results
+from clearway.reporting.inspections import read_inspection_results
 from clearway.reporting.measure import CONSIGNMENT, GroupTotals, measure
 from clearway.reporting.render import comparison_rows, hit_rows, report_rows, write_csv
+from clearway.runtime.errors import InvalidArgument
 
 DAY = date(2026, 9, 15)
 
@@ -175,10 +176,13 @@ def test_inspection_results_from_jsonl_and_csv(tmp_path: Path) -> None:
 def test_every_bad_inspection_line_is_reported(tmp_path: Path) -> None:
     bad = tmp_path / "results.jsonl"
     bad.write_text('{"declaration_id": "A", "found": "maybe"}\nnot json\n{"found": true}\n')
-    with pytest.raises(InspectionFileError) as raised:
+    with pytest.raises(InvalidArgument) as raised:
         read_inspection_results(bad)
-    message = str(raised.value)
-    assert "line 1" in message and "line 2" in message and "line 3" in message
+    assert [v.field for v in raised.value.violations] == [
+        "line 2",
+        "line 1.found",
+        "line 3.declaration_id",
+    ]
 
 
 def test_rows_render_as_csv_with_exact_cents() -> None:
