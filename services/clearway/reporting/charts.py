@@ -97,7 +97,8 @@ def revenue_chart(summary: Summary, dimension: str, title: str) -> Figure:
     axes.set_ylabel(summary.currency)
     axes.tick_params(axis="x", labelrotation=45 if len(keys) > 6 else 0)
     if types:
-        axes.legend(fontsize="small", frameon=False)
+        # Outside the plot area: with many groups, a legend inside covers the tallest bars.
+        axes.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     axes.grid(axis="y", alpha=0.3)
     return figure
 

@@ -382,5 +382,6 @@ def test_the_html_report_renders_its_charts_in_a_headless_browser(
         colours = len({tuple(p) for p in (box.reshape(-1, 3) * 255).astype(int)[::7]})
         assert 0.02 < inked < 0.9, (chart, inked)
         assert colours > 8, "axes, labels and coloured bars"
-    below = pixels[height - 30 :, :]
+    # 40 px are shot below the lowest chart; its card's border lies within 15 px of it.
+    below = pixels[height - 20 :, :]
     assert (below < 0.9).any(axis=2).mean() < 0.02, "blank below the last chart: boxes are right"
