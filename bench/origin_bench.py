@@ -32,7 +32,7 @@ from clearway.declarations.codec import date_to_proto, money_to_proto
 from clearway.declarations.model import Money
 from clearway.origin.service import OriginService, OriginServicer, RequestReader
 from clearway.reference.datadir import resolve_data_dir
-from clearway.runtime.server import ClearwayService, ServiceHost
+from clearway.runtime.server import ClearwayService, ServiceHost, settle_heap
 from clearway.runtime.settings import Settings
 from clearway.runtime.telemetry import Telemetry
 from clearway.v1 import common_pb2, origin_pb2, origin_pb2_grpc
@@ -172,7 +172,7 @@ def serve(settings: Settings, ports: multiprocessing.Queue[int], stop: Event) ->
     """The origin service in its own process, as deployed: reports its port, serves until told."""
     service: ClearwayService[Any] = OriginService(settings, Telemetry("origin", settings))
     host = ServiceHost(service, settings, port=0)
-    ports.put(host.start())
+    ports.put(host.start(settle=True))
     stop.wait()
     host.stop(grace=0)
 
@@ -189,6 +189,7 @@ def main() -> None:
     items = claiming_items(requests)
     service = OriginService(settings, Telemetry("origin", settings))
     service.load()
+    settle_heap()
     reader = RequestReader(service.domain)
     decoded = [reader.preference(r, "") for r in requests]
     reader.raise_if_any()

@@ -3,7 +3,7 @@ decision. Plain Python; the servicer translates protos in and out."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,11 +20,14 @@ from clearway.origin.psr import (
     evaluate_product,
     wholly_obtained_suffices,
 )
-from clearway.rules import Evaluation, FiredRule
+from clearway.rules import Evaluation, EvaluationMemo, FiredRule
 from clearway.runtime.errors import ClearwayError, FieldViolations, InvalidArgument
 
 DOMAIN = "origin"
 _TERMS_CACHE_LIMIT = 512
+REMEMBERED_DECISIONS = 4096
+"""Preference answers remembered: the decision facts are a handful of flags and names, so a
+day's traffic asks the packs the same few questions again and again."""
 
 
 class RulesSource(Protocol):
@@ -36,7 +39,11 @@ class RulesSource(Protocol):
     def parameters(self, domain: str, jurisdiction: str, on: date) -> Mapping[str, Any]: ...
 
     def evaluate_many(
-        self, domain: str, requests: Sequence[tuple[Sequence[str], date, Mapping[str, Any]]]
+        self,
+        domain: str,
+        requests: Sequence[tuple[Sequence[str], date, Mapping[str, Any]]],
+        *,
+        memo: EvaluationMemo | None = None,
     ) -> list[Evaluation]: ...
 
 
@@ -82,42 +89,6 @@ class PreferenceRequest:
     path: str = "declaration"
 
 
-class DecisionMemo:
-    """The preference packs' answers, remembered per (jurisdictions, date, facts).
-
-    The decision facts are a handful of flags and names, so a day's traffic asks the engine the
-    same few questions again and again. An evaluation is a pure function of the loaded packs and
-    its inputs, so an answer is reused until the engine's revision changes: the revision is read
-    before each batch, and answers computed across a reload are dropped at the next batch. The
-    table is replaced, never cleared in place, so concurrent calls each read a whole table.
-    """
-
-    def __init__(self, rules: RulesSource, limit: int = 4096) -> None:
-        self.rules = rules
-        self.limit = limit
-        self._revision: str | None = None
-        self._answers: dict[Hashable, Evaluation] = {}
-
-    def evaluate(
-        self, requests: Sequence[tuple[tuple[str, ...], date, Mapping[str, Any]]]
-    ) -> list[Evaluation]:
-        revision = self.rules.revision
-        answers = self._answers
-        if revision != self._revision or len(answers) >= self.limit:
-            answers = self._answers = {}
-            self._revision = revision
-        keys = [(order, on, tuple(sorted(facts.items()))) for order, on, facts in requests]
-        found = {key: answers[key] for key in keys if key in answers}
-        missing = {
-            key: request for key, request in zip(keys, requests, strict=True) if key not in found
-        }
-        if missing:
-            computed = self.rules.evaluate_many(DOMAIN, list(missing.values()))
-            found.update(zip(missing, computed, strict=True))
-            answers.update(zip(missing, computed, strict=True))
-        return [found[key] for key in keys]
-
-
 class OriginDomain:
     """Answers the origin service's questions from the origin packs and the PSR data."""
 
@@ -127,7 +98,7 @@ class OriginDomain:
         self.hs = hs
         self.convert = convert
         self._terms_cache: dict[int, tuple[Mapping[str, Any], dict[str, AgreementTerms]]] = {}
-        self._decisions = DecisionMemo(rules)
+        self._decisions = EvaluationMemo(REMEMBERED_DECISIONS)
 
     @property
     def revision(self) -> str:
@@ -300,12 +271,14 @@ class OriginDomain:
             for item in declaration.items:
                 if item.preference_claimed:
                     pending.append(self._item_facts(index, request, terms, check, item))
-        evaluations = self._decisions.evaluate(
+        evaluations = self.rules.evaluate_many(
+            DOMAIN,
             [
                 (_jurisdictions(requests[index].declaration), on, facts)
                 for index, *_, facts in pending
                 for on in (requests[index].declaration.declaration_date,)
             ],
+            memo=self._decisions,
         )
         items: dict[int, list[ItemDecision]] = {}
         for (index, item, agreement, findings, figures, applied, _), evaluation in zip(

@@ -5,11 +5,13 @@ See rules/README.md for the pack format.
 
 from .engine import RulesEngine
 from .errors import EvaluationError, FactError, PackError
+from .memo import EvaluationMemo
 from .model import Evaluation, FiredRule, Flag, PackInfo
 
 __all__ = [
     "Evaluation",
     "EvaluationError",
+    "EvaluationMemo",
     "FactError",
     "FiredRule",
     "Flag",

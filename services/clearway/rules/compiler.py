@@ -90,6 +90,23 @@ def _leaf_alternatives(leaf: Leaf, negated: bool) -> int:
     return 2 if negated else (3 if number else 2)
 
 
+def facts_read_as_text(packs: Iterable[Pack]) -> frozenset[str]:
+    """The facts a rule of `packs` reads as written text (starts_with, matches): there a
+    number's "0.00" is not its "0"; everywhere else numbers compare by value."""
+    found: set[str] = set()
+    pending = [rule.when for pack in packs for rule in pack.rules if rule.when is not None]
+    while pending:
+        condition = pending.pop()
+        if isinstance(condition, Leaf):
+            if condition.op in ("starts_with", "matches"):
+                found.add(condition.fact)
+        elif isinstance(condition, Not):
+            pending.append(condition.child)
+        else:
+            pending.extend(condition.children)
+    return frozenset(found)
+
+
 def check_rule(pack: PackInfo, rule: Rule) -> None:
     """Refuse a condition whose expansion would make durable_rules slow or unbounded."""
     if rule.when is None:

@@ -18,6 +18,7 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any
@@ -30,11 +31,13 @@ from .compiler import (
     Program,
     check_rule,
     compile_program,
+    facts_read_as_text,
     packs_revision,
 )
 from .errors import FactError, PackError
 from .host import RulesHost
 from .loader import parse_pack
+from .memo import EvaluationMemo, QuestionKey, facts_key, written_facts
 from .model import CHANNELS, DOMAINS, Case, Evaluation, Flag, Pack, PackInfo
 from .values import normalise_fact, same_value
 
@@ -50,6 +53,11 @@ Jurisdictions = str | Sequence[str]
 Request = tuple[Jurisdictions, datetime.date, Mapping[str, Any]]
 
 _SEVERITY = {channel: rank for rank, channel in enumerate(CHANNELS)}
+_ORDERS: dict[tuple[Any, ...], tuple[str, ...]] = {}
+"""Jurisdiction orders by the tuple of codes asked: services ask with a few, over and over."""
+_PLAIN_FACTS = frozenset({str, bool, int, type(None)})
+"""Fact types taken as they are; checked by exact type, which is ~10x cheaper than an ABC
+isinstance and covers nearly every fact (subclasses take the general path)."""
 _generations = itertools.count(1)
 """Ruleset names carry a process-wide generation: a name is registered only once."""
 
@@ -82,8 +90,25 @@ def directory_revision(rules_dir: Path, files: Sequence[tuple[Path, bytes]]) -> 
 
 def _jurisdiction_order(jurisdiction: Jurisdictions) -> tuple[str, ...]:
     """Most specific first, "*" last: a str J means (J, "*"), a sequence is used as given."""
+    if type(jurisdiction) is str:
+        return ("*",) if jurisdiction == "*" else (jurisdiction, "*")
+    if type(jurisdiction) is not tuple:
+        return _checked_order(jurisdiction)
+    try:
+        order = _ORDERS.get(jurisdiction)
+    except TypeError:  # unhashable codes: _checked_order says why
+        return _checked_order(jurisdiction)
+    if order is None:  # only a valid tuple is kept, so an equal one found needs no check
+        if len(_ORDERS) >= MAX_CACHED_SELECTIONS:
+            _ORDERS.clear()
+        order = _ORDERS[jurisdiction] = _checked_order(jurisdiction)
+    return order
+
+
+def _checked_order(jurisdiction: Jurisdictions) -> tuple[str, ...]:
+    codes: Sequence[str]
     if isinstance(jurisdiction, str):
-        codes: Sequence[str] = [jurisdiction]
+        codes = (jurisdiction,)
     elif isinstance(jurisdiction, Sequence):
         codes = jurisdiction
     else:
@@ -94,6 +119,8 @@ def _jurisdiction_order(jurisdiction: Jurisdictions) -> tuple[str, ...]:
 
 
 def _date(on: datetime.date) -> datetime.date:
+    if type(on) is datetime.date:
+        return on
     if isinstance(on, datetime.datetime):
         return on.date()
     if not isinstance(on, datetime.date):
@@ -101,16 +128,26 @@ def _date(on: datetime.date) -> datetime.date:
     return on
 
 
+def _mapping(facts: Mapping[str, Any]) -> Mapping[str, Any]:
+    if type(facts) is not dict and not isinstance(facts, Mapping):
+        raise FactError(f"facts must be a mapping, got {type(facts).__name__}")
+    return facts
+
+
 def _facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     """Type-check the facts; refuse more than durable_rules can carry in one message."""
-    if not isinstance(facts, Mapping):
-        raise FactError(f"facts must be a mapping, got {type(facts).__name__}")
-    if len(facts) > MAX_FACTS:
+    if len(_mapping(facts)) > MAX_FACTS:
         raise FactError(
             f"{len(facts)} facts given; at most {MAX_FACTS} fit in one durable_rules message"
         )
-    checked: dict[str, Any] = {}
-    for name, value in facts.items():
+    checked = dict(facts)
+    unusual = [
+        (name, value)
+        for name, value in checked.items()
+        if type(name) is not str
+        or not (type(value) in _PLAIN_FACTS or (type(value) is Decimal and value.is_finite()))
+    ]
+    for name, value in unusual:
         if not isinstance(name, str):
             raise FactError(f"fact names are strings, got {name!r}")
         try:
@@ -129,6 +166,10 @@ class _Selection:
     program_key: tuple[str, ...]
     parameters: Mapping[str, Any]
     revision: str
+    in_force: tuple[str, ...]
+    """The pack ids in order: with the facts, all an answer depends on (the memo's key)."""
+    text_facts: tuple[str, ...]
+    """The facts these packs read as text, sorted."""
 
 
 @dataclass
@@ -173,6 +214,8 @@ class _PackSet:
             program_key=tuple(sorted(pack.info.id for pack in chosen)),
             parameters=MappingProxyType(parameters),
             revision=packs_revision(pack.info for pack in chosen),
+            in_force=tuple(pack.info.id for pack in chosen),
+            text_facts=tuple(sorted(facts_read_as_text(chosen))),
         )
 
     def program(self, selection: _Selection) -> Program:
@@ -207,6 +250,26 @@ class _PackSet:
             indexes = {int(name[1:]) for name in names if name != SEEN}
             fired = [program.rules[index] for index in sorted(indexes)]
         return _merge(fired, selection)
+
+    def remembered(
+        self,
+        memo: EvaluationMemo,
+        selection: _Selection,
+        facts: Mapping[str, Any],
+        asked: QuestionKey,
+    ) -> Evaluation:
+        """The answer from `memo` when these packs already answered these facts (`asked` is
+        their facts_key), else the facts are checked, evaluated and remembered."""
+        try:
+            written = written_facts(facts, selection.text_facts) if selection.text_facts else ()
+            key = (selection.in_force, asked, written)
+            answer = memo.recall(self.generation, key)
+        except (TypeError, ValueError):  # a fact the engine refuses: _facts says which
+            return self.evaluate(selection, _facts(facts))
+        if answer is None:
+            answer = self.evaluate(selection, _facts(facts))
+            memo.remember(self.generation, key, answer)
+        return answer
 
 
 def _merge(fired: Sequence[CompiledRule], selection: _Selection) -> Evaluation:
@@ -355,14 +418,31 @@ class RulesEngine:
         jurisdiction: Jurisdictions,
         on: datetime.date,
         facts: Mapping[str, Any],
+        *,
+        memo: EvaluationMemo | None = None,
     ) -> Evaluation:
         """Evaluate `facts` against every pack of `domain` in force on `on` whose jurisdiction
-        is listed (a str J means [J, "*"]; "*" is always added)."""
-        return self.evaluate_many(domain, [(jurisdiction, on, facts)])[0]
+        is listed (a str J means [J, "*"]; "*" is always added). With a `memo`, an answer the
+        same packs gave to the same facts is reused (see clearway.rules.memo)."""
+        return self.evaluate_many(domain, [(jurisdiction, on, facts)], memo=memo)[0]
 
-    def evaluate_many(self, domain: str, requests: Sequence[Request]) -> list[Evaluation]:
-        """Evaluate a batch under one lock acquisition (the bulk path)."""
+    def evaluate_many(
+        self, domain: str, requests: Sequence[Request], *, memo: EvaluationMemo | None = None
+    ) -> list[Evaluation]:
+        """Evaluate a batch under one lock acquisition (the bulk path), through `memo` if
+        given."""
         self._check_domain(domain)
+        if memo is not None and memo.capacity:
+            asked = [
+                (_jurisdiction_order(jurisdiction), _date(on), facts, facts_key(_mapping(facts)))
+                for jurisdiction, on, facts in requests
+            ]
+            with self._lock:
+                pack_set = self._current()
+                return [
+                    pack_set.remembered(memo, pack_set.select(domain, order, on), facts, key)
+                    for order, on, facts, key in asked
+                ]
         prepared = [
             (_jurisdiction_order(jurisdiction), _date(on), _facts(facts))
             for jurisdiction, on, facts in requests

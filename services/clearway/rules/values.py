@@ -67,8 +67,9 @@ def comparable_literal(value: object) -> int | None:
 
 
 def scaled_bounds(value: Decimal) -> tuple[int, int]:
-    """floor and ceiling of value * 10**SCALE, clamped to +/-LIMIT."""
-    if value.adjusted() >= 12:
+    """floor and ceiling of value * 10**SCALE, clamped to +/-LIMIT (a zero is 0 whatever its
+    exponent: Decimal("0E+20") is not a huge number)."""
+    if value and value.adjusted() >= 12:
         bound = LIMIT if value > 0 else -LIMIT
         return bound, bound
     numerator, denominator = value.as_integer_ratio()

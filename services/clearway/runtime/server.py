@@ -7,6 +7,7 @@ load is done; calls that arrive earlier get UNAVAILABLE, which clients retry.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -29,6 +30,26 @@ from clearway.runtime.tls import server_credentials
 log = logging.getLogger(__name__)
 
 DomainT = TypeVar("DomainT")
+
+YOUNG_COLLECTION_THRESHOLD = 50_000
+"""Allocations between two young-generation collections (CPython's default is 700). A constant,
+not a setting: it trades a little memory for CPU according to how the code allocates, which no
+deployment metric shows, so it changes with the code and a benchmark, not per environment."""
+
+
+def settle_heap() -> None:
+    """Freeze what the loaded domain holds and make young collections rarer.
+
+    A loaded domain (tariff, rate history, rule packs, PSR data, models) is a few hundred
+    thousand objects that live as long as the process: left to the cyclic GC, every full
+    collection walks them all again; frozen, they are never scanned. A request's own objects
+    are acyclic and freed by reference counting, so young collections can run far less often.
+    Measured in process by the valuation and origin services: each step ~6-19% throughput.
+    Once per process, after the load: later objects stay under the normal GC.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
 
 
 class ClearwayService(ABC, Generic[DomainT]):
@@ -97,8 +118,11 @@ class ServiceHost:
         self._names: tuple[str, ...] = ()
         self._stopped = threading.Event()
 
-    def start(self) -> int:
-        """Bind, start NOT_SERVING, load the domain, then switch to SERVING. Returns the port."""
+    def start(self, *, settle: bool = False) -> int:
+        """Bind, start NOT_SERVING, load the domain, then switch to SERVING. Returns the port.
+
+        `settle` runs settle_heap() after the load: for a process that serves this one
+        service (serve), not for tests and tools that run several hosts in one process."""
         self._names = self.service.register(self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
@@ -127,6 +151,8 @@ class ServiceHost:
             },
         )
         self.service.load()
+        if settle:
+            settle_heap()
         self._set_status(health_pb2.HealthCheckResponse.SERVING)
         log.info("serving", extra={"port": bound})
         return bound
@@ -183,6 +209,6 @@ def serve(service_type: type[ClearwayService[object]], settings: Settings) -> No
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    host.start()
+    host.start(settle=True)
     host.wait()
     telemetry.shutdown()

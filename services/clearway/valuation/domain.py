@@ -22,7 +22,7 @@ from clearway.declarations.model import Item, Money
 from clearway.reference.duty_rates import DutyRate
 from clearway.reference.fx import ExchangeRates
 from clearway.reference.tariff import Tariff
-from clearway.rules import Evaluation, FiredRule, RulesEngine
+from clearway.rules import Evaluation, EvaluationMemo, FiredRule, RulesEngine
 from clearway.runtime.errors import ClearwayError, FieldViolations
 from clearway.valuation.conversion import Converter, RateMemory
 from clearway.valuation.duty import DutyNotComputable, Measures, compute_duty
@@ -45,7 +45,6 @@ from clearway.valuation.money import (
     show,
     show_percent,
 )
-from clearway.valuation.regimes import CAPACITY, RegimeDecisions
 from clearway.valuation.taxes import (
     RegionalTax,
     consignee_region,
@@ -57,6 +56,10 @@ from clearway.valuation.taxes import (
 
 CIF = "CIF"
 FOB = "FOB"
+DOMAIN = "valuation"
+REMEMBERED_DECISIONS = 16384
+"""Regime answers remembered: a checkout quotes the same basket many times, and a manifest
+repeats the same parcel to many consumers."""
 
 #: Tariff columns a pack may name; anything else is looked up in the pack's MFN table.
 _TARIFF_COLUMNS = {"eu_cet": "EU Common External Tariff", "uk_global": "UK Global Tariff"}
@@ -185,12 +188,12 @@ class Valuation:
         engine: RulesEngine,
         tariff: Tariff,
         rates: ExchangeRates,
-        remembered_decisions: int = CAPACITY,
+        remembered_decisions: int = REMEMBERED_DECISIONS,
     ) -> None:
         self.engine = engine
         self.tariff = tariff
         self.rates = rates
-        self.regimes = RegimeDecisions(engine, remembered_decisions)
+        self.memo = EvaluationMemo(remembered_decisions)
         self.looked_up = RateMemory()
 
     # -- public API --------------------------------------------------------------------------
@@ -221,11 +224,13 @@ class Valuation:
                 prepared.append((index, self._prepare(request)))
             except ClearwayError as error:
                 results[index] = _indexed(error, index, len(requests))
-        evaluations = self.regimes.evaluate_many(
+        evaluations = self.engine.evaluate_many(
+            DOMAIN,
             [
                 (p.jurisdictions, p.request.declaration.declaration_date, p.facts)
                 for _, p in prepared
-            ]
+            ],
+            memo=self.memo,
         )
         for (index, p), evaluation in zip(prepared, evaluations, strict=True):
             try:
@@ -286,7 +291,7 @@ class Valuation:
         destination = declaration.destination_country
         territory = customs_territory(destination)
         jurisdictions = (destination, territory) if territory != destination else (destination,)
-        parameters = self.regimes.parameters(jurisdictions, on)
+        parameters = self.engine.parameters(DOMAIN, jurisdictions, on)
         if "currency" not in parameters or "valuation_basis" not in parameters:
             raise RegimeUndecided(
                 f"no valuation rule pack for {destination} is in force on {on.isoformat()}",

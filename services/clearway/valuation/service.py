@@ -7,7 +7,6 @@ builds a transient declaration from the basket and stores nothing.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -43,8 +42,6 @@ from clearway.valuation.model import (
 )
 
 MAX_BATCH = 1000
-#: Allocations between two young-generation collections (CPython's default is 700).
-YOUNG_COLLECTION_THRESHOLD = 50_000
 MAX_BASKET_LINES = 999
 _NATIONAL_CODE = re.compile(r"\d{8}(\d{2})?")
 
@@ -329,14 +326,6 @@ class ValuationService(ClearwayService[Valuation]):
         self._engine = RulesEngine(
             self.settings.rules_dir, reload_interval=self.settings.rules_reload_seconds
         )
-        # The tariff and the rate history are a few hundred thousand objects that live as long
-        # as the process: left to the cyclic GC, every full collection walks them all again.
-        # Frozen, they are never scanned. An assessment's own objects are acyclic and freed by
-        # reference counting, so young collections can run 70 times less often. Measured on
-        # CalculateChargesBatch in process: each step ~15% of the time.
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
         return Valuation(self._engine, tariff, rates)
 
     def close(self) -> None:

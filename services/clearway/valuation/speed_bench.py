@@ -24,7 +24,7 @@ import grpc
 
 from clearway.benchmark.manifest import generate
 from clearway.reference.datadir import resolve_data_dir
-from clearway.runtime.server import ClearwayService, ServiceHost
+from clearway.runtime.server import ClearwayService, ServiceHost, settle_heap
 from clearway.runtime.settings import Settings
 from clearway.runtime.telemetry import Telemetry
 from clearway.v1 import valuation_pb2, valuation_pb2_grpc
@@ -77,6 +77,7 @@ def _in_process(
     """Best CPU and wall seconds of one pass through the servicer, without gRPC."""
     service = ValuationService(settings, Telemetry(ValuationService.name, settings))
     service.load()
+    settle_heap()
     try:
         servicer = ValuationServicer(service)
         servicer.CalculateChargesBatch(passes[0][0], None)
@@ -121,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings, Telemetry(ValuationService.name, settings)
     )
     host = ServiceHost(served, settings, port=0)
-    port = host.start()
+    port = host.start(settle=True)
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     try:
         stub = valuation_pb2_grpc.ValuationServiceStub(channel)

@@ -1,4 +1,5 @@
-"""The preference memo answers exactly as the engine does, and forgets on a pack reload."""
+"""Through the memo, the origin packs answer every combination of the preference facts
+exactly as they do without it (the memo itself: tests/rules/test_rules_memo.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from clearway.origin.domain import DOMAIN, DecisionMemo
-from clearway.rules import RulesEngine
+from clearway.origin.domain import DOMAIN
+from clearway.rules import EvaluationMemo, RulesEngine
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
 
@@ -54,29 +55,11 @@ def every_question() -> list[tuple[tuple[str, ...], date, dict[str, Any]]]:
 
 def test_memo_answers_as_the_engine_does(engine: RulesEngine) -> None:
     questions = every_question()
-    memo = DecisionMemo(engine)
+    memo = EvaluationMemo()
     expected = engine.evaluate_many(DOMAIN, questions)
-    assert memo.evaluate(questions) == expected  # first time: all asked of the engine
-    assert memo.evaluate(questions[::-1]) == expected[::-1]  # then all remembered
-    assert memo.evaluate(questions[:3] * 2) == expected[:3] * 2
-
-
-def test_memo_forgets_when_the_packs_change(engine: RulesEngine, rules_dir: Path) -> None:
-    question = (("GB", "*"), date(2025, 6, 2), {
-        "agreement": "uk-eu-tca", "proof_type": "STATEMENT_ON_ORIGIN", "proof_valid": True,
-        "psr_satisfied": True, "psr_evaluable": True, "tolerance_applied": False,
-        "origin_in_party": True, "bom_provided": True,
-    })  # fmt: skip
-    memo = DecisionMemo(engine)
-    (before,) = memo.evaluate([question])
-    assert before.values["preference"] == "granted"
-    pack = rules_dir / "origin" / "uk-eu-tca.yaml"
-    pack.write_text(
-        pack.read_text(encoding="utf-8").replace(
-            "set: {preference: granted}", "set: {preference: held}"
-        ),
-        encoding="utf-8",
-    )
-    assert engine.reload_if_changed()
-    (after,) = memo.evaluate([question])
-    assert after.values["preference"] == "held" and after.revision != before.revision
+    # first time: all asked of the engine; then all remembered
+    assert engine.evaluate_many(DOMAIN, questions, memo=memo) == expected
+    assert engine.evaluate_many(DOMAIN, questions[::-1], memo=memo) == expected[::-1]
+    assert engine.evaluate_many(DOMAIN, questions[:3] * 2, memo=memo) == expected[:3] * 2
+    assert len(memo) == len(questions) / 4, "both dates and destinations: the same packs in force"
+    assert len({e.values.get("preference") for e in expected}) >= 2
