@@ -18,6 +18,7 @@ NAMESPACE = "clearway"
 NAME_LABEL = "app.kubernetes.io/name"
 DOMAIN_SERVICES = tuple(name for name in SERVICE_NAMES if name != "clearance")
 ALL_TARGETS = tuple(TARGETS)
+STATEFUL = ("clearance", "risk")  # they share the database in prod: decisions, risk history
 HEALTH_PORT = 8081  # CLEARWAY_HEALTH_PORT: plaintext health only, for kubelet's gRPC probes
 
 
@@ -405,18 +406,20 @@ def test_prod_scales_out_spreads_and_uses_its_secrets(rendered: dict[str, list[R
             assert mount["readOnly"] and volume["secret"]["secretName"] == f"clearway-{name}-tls"
         image = main_container(deployment)["image"]
         assert "/" in image and not image.endswith(":latest"), f"{name}: a registry and a tag"
-        if name == "clearance":
+        if name in STATEFUL:
             assert env["CLEARWAY_DB"] == {"secretKeyRef": {"name": "clearway-db", "key": "url"}}
         else:
             assert "CLEARWAY_DB" not in env, f"{name} keeps no state"
+        if name != "clearance":
             mount, volume = mount_volume(deployment, env["CLEARWAY_DATA_DIR"])
             assert mount["readOnly"] is True and "emptyDir" in volume
             (loader,) = pod["initContainers"]
             assert any(m["name"] == mount["name"] for m in loader["volumeMounts"])
-    egress = policies_for(
-        resources, pod_labels(of_kind(resources, "Deployment")["clearance"]), "egress"
-    )
-    assert {("TCP", 5432)} in [ports(r) for r in egress], "the orchestrator reaches PostgreSQL"
+    for name in STATEFUL:
+        egress = policies_for(
+            resources, pod_labels(of_kind(resources, "Deployment")[name]), "egress"
+        )
+        assert {("TCP", 5432)} in [ports(r) for r in egress], f"{name} reaches PostgreSQL"
     for name, deployment in of_kind(resources, "Deployment").items():
         egress = policies_for(resources, pod_labels(deployment), "egress")
         assert {("TCP", 4317)} in [ports(r) for r in egress], f"{name} exports telemetry"

@@ -27,6 +27,7 @@ from typing import Any
 from clearway.reporting.reader import Period, period_filter
 from clearway.runtime.errors import FieldViolations
 from clearway.store.base import DecisionStore
+from clearway.store.risk_history import mark_inspections
 
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
@@ -231,6 +232,7 @@ class InspectionLog:
         )
         with self.store._transaction() as cursor:
             cursor.executemany(statement, rows)
+            mark_inspections(self.store, cursor, ((row[0], row[1]) for row in rows))
         return len(rows)
 
     def _owners(self, declaration_ids: set[str]) -> dict[str, set[str]]:

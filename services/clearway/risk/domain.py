@@ -20,16 +20,26 @@ from clearway.declarations.codes import customs_territory
 from clearway.declarations.model import Declaration, Item, Party
 from clearway.reference.errors import RateUnavailable
 from clearway.reference.fx import ExchangeRates
-from clearway.risk.history import ConsigneeHistory, ParcelRecord, consignee_key
+from clearway.risk.history import (
+    AssessedOutcome,
+    CountCaps,
+    DeclarationHistory,
+    HistoryEntry,
+    HistoryQuery,
+    HistoryView,
+    address_key,
+    party_key,
+)
 from clearway.risk.sampling import in_control_sample, sample_fraction
 from clearway.risk.screening import PartyScreener, ScreeningHit
-from clearway.rules import RulesEngine
+from clearway.rules import EvaluationMemo, RulesEngine
 from clearway.rules.model import CHANNELS, Evaluation, FiredRule
 from clearway.runtime.errors import InvalidArgument
 
 DOMAIN = "risk"
 EUR = "EUR"
 MAX_SCORE = 100
+REMEMBERED_EVALUATIONS = 16_384  # bounded: a flood of distinct facts only refills it
 _RATIO = Decimal("0.0001")
 _CENT = Decimal("0.01")
 
@@ -68,10 +78,12 @@ class RiskAssessment:
 
 @dataclass(frozen=True, slots=True)
 class AssessmentRequest:
-    """A declaration and the HS-6 decided per line by classification (else the declared code)."""
+    """A declaration and the HS-6 decided per line by classification (else the declared code);
+    with the submitting partner, the declaration's identity in the history."""
 
     declaration: Declaration
     hs_codes: Mapping[int, str] = field(default_factory=dict)
+    partner_id: str = ""
 
 
 @dataclass
@@ -81,6 +93,8 @@ class _Prepared:
     hits: tuple[ScreeningHit, ...]
     facts: list[tuple[int, dict[str, Any]]]
     notes: list[str]
+    parameters: Mapping[str, Any]
+    query: HistoryQuery
 
 
 class RiskDomain:
@@ -91,12 +105,14 @@ class RiskDomain:
         engine: RulesEngine,
         screener: PartyScreener,
         rates: ExchangeRates,
-        history: ConsigneeHistory,
+        history: DeclarationHistory,
     ) -> None:
         self.engine = engine
         self.screener = screener
         self.rates = rates
         self.history = history
+        # Goods, history and score facts repeat across parcels: so do the packs' answers.
+        self._evaluations = EvaluationMemo(REMEMBERED_EVALUATIONS)
 
     # -- screening ---------------------------------------------------------------------------
 
@@ -120,14 +136,18 @@ class RiskDomain:
         return self.assess_many([request])[0]
 
     def assess_many(self, requests: Sequence[AssessmentRequest]) -> list[RiskAssessment]:
-        """Assess a batch with two engine calls in all (one per evaluation pass)."""
+        """Assess a batch with two engine calls in all (one per evaluation pass) and two
+        history transactions (record and count, then keep the outcomes)."""
         prepared = [self._prepare(request) for request in requests]
+        views = self.history.observe([item.query for item in prepared])
+        for item, view in zip(prepared, views, strict=True):
+            item.facts[0][1].update(self._history_facts(item, view))
         first_pass = [
             (item.jurisdictions, item.request.declaration.declaration_date, facts)
             for item in prepared
             for _, facts in item.facts
         ]
-        evaluations = iter(self.engine.evaluate_many(DOMAIN, first_pass))
+        evaluations = iter(self.engine.evaluate_many(DOMAIN, first_pass, memo=self._evaluations))
         grouped = [[next(evaluations) for _ in item.facts] for item in prepared]
         scores = [self._score(evaluated) for evaluated in grouped]
         second_pass = [
@@ -138,13 +158,26 @@ class RiskDomain:
             )
             for item, score in zip(prepared, scores, strict=True)
         ]
-        channel_evaluations = self.engine.evaluate_many(DOMAIN, second_pass)
-        return [
+        channel_evaluations = self.engine.evaluate_many(DOMAIN, second_pass, memo=self._evaluations)
+        assessments = [
             self._combine(item, evaluated, score, channel_evaluation)
             for item, evaluated, score, channel_evaluation in zip(
                 prepared, grouped, scores, channel_evaluations, strict=True
             )
         ]
+        self.history.settle(
+            [
+                AssessedOutcome(
+                    item.query.entry.partner_id,
+                    a.declaration_id,
+                    a.score,
+                    a.channel,
+                    _high_risk_score(item.parameters),
+                )
+                for item, a in zip(prepared, assessments, strict=True)
+            ]
+        )
+        return assessments
 
     def _prepare(self, request: AssessmentRequest) -> _Prepared:
         declaration = request.declaration
@@ -176,12 +209,12 @@ class RiskDomain:
         if sampled:
             fraction = sample_fraction(declaration.declaration_id)
             notes.append(f"control sample: draw {fraction:.6f} < rate {rate}")
-        consignment.update(self._consignee_facts(declaration, parameters, notes))
         facts: list[tuple[int, dict[str, Any]]] = [(0, consignment)]
         for item in declaration.items:
             hs_code = request.hs_codes.get(item.line_number) or item.declared_hs_code[:6]
             facts.append((item.line_number, self._item_facts(item, hs_code, on, parameters, notes)))
-        return _Prepared(request, jurisdictions, hits, facts, notes)
+        query = self._history_query(request, parameters)
+        return _Prepared(request, jurisdictions, hits, facts, notes, parameters, query)
 
     def _item_facts(
         self,
@@ -223,43 +256,87 @@ class RiskDomain:
             )
         return facts
 
-    def _consignee_facts(
-        self, declaration: Declaration, parameters: Mapping[str, Any], notes: list[str]
-    ) -> dict[str, Any]:
-        """Record this parcel and count the consignee's recent ones (split shipments, velocity)."""
-        consignee = declaration.consignee
-        if consignee is None:
-            return {"consignee_known": False}
-        split = parameters.get("split_shipment") or {}
-        window = int(_decimal(split.get("window_days"), Decimal(30)))
-        near = _decimal(split.get("near_fraction"), Decimal("0.8"))
-        limit = parameters.get("split_shipment_limit") or {}
-        threshold = _decimal(limit.get("threshold"), Decimal(0))
-        threshold_currency = str(limit.get("currency", EUR))
-        on = declaration.declaration_date
-        key = consignee_key(consignee)
+    def _history_query(
+        self, request: AssessmentRequest, parameters: Mapping[str, Any]
+    ) -> HistoryQuery:
+        """What the history records of this declaration, the windows it is counted in and where
+        the counts stop; whether it is near the split threshold is decided here, once (its
+        conversion's notes belong to the split facts, which convert it again)."""
+        declaration = request.declaration
+        consignee, seller = declaration.consignee, declaration.seller
         value = declaration.intrinsic_value
-        self.history.record(
-            key, ParcelRecord(declaration.declaration_id, on, value.amount, value.currency)
+        split = _mapping(parameters.get("split_shipment"))
+        seller_velocity = _mapping(parameters.get("seller_velocity"))
+        repeat = _mapping(parameters.get("repeat_offender"))
+        limit = _split_limit(parameters)
+        near = False
+        if limit is not None:
+            amount = self._convert(
+                value.amount, value.currency, limit.currency, declaration.declaration_date, []
+            )
+            near = amount is not None and limit.is_near(amount)
+        return HistoryQuery(
+            entry=HistoryEntry(
+                partner_id=request.partner_id,
+                declaration_id=declaration.declaration_id,
+                declared_on=declaration.declaration_date,
+                value=value.amount,
+                currency=value.currency,
+                consignee_key=party_key(consignee) if consignee else None,
+                address_key=address_key(consignee.address) if consignee else None,
+                seller_key=party_key(seller) if seller else None,
+                split_near=near,
+            ),
+            window_days=int(_decimal(split.get("window_days"), Decimal(30))),
+            seller_window_days=int(_decimal(seller_velocity.get("window_days"), Decimal(1))),
+            lookback_days=int(_decimal(repeat.get("lookback_days"), Decimal(365))),
+            caps=count_caps(parameters),
         )
-        recent = self.history.recent(key, on, window)
-        facts: dict[str, Any] = {"consignee_known": True, "parcels_in_window": len(recent)}
-        if threshold <= 0:
+
+    def _history_facts(self, item: _Prepared, view: HistoryView) -> dict[str, Any]:
+        """Split shipments (same consignee or address), velocity and repeat offenders."""
+        declaration = item.request.declaration
+        facts: dict[str, Any] = {
+            "seller_parcels_in_window": view.seller_parcels,
+            "seller_prior_findings": view.seller_prior_findings,
+        }
+        if declaration.consignee is None:
+            return {**facts, "consignee_known": False}
+        facts.update(
+            consignee_known=True,
+            parcels_in_window=view.consignee_parcels,
+            consignee_prior_high_risk=view.consignee_prior_high_risk,
+        )
+        caps, days = item.query.caps, item.query.lookback_days
+        if view.consignee_prior_high_risk:
+            count = _at_least(view.consignee_prior_high_risk, caps.consignee_high_risk)
+            item.notes.append(
+                f"consignee had {count} earlier high-risk declarations in {days} days"
+            )
+        if view.seller_prior_findings:
+            count = _at_least(view.seller_prior_findings, caps.seller_findings)
+            item.notes.append(
+                f"inspections found something in {count} of the seller's parcels in {days} days"
+            )
+        limit = _split_limit(item.parameters)
+        if limit is None:
             return facts
         converted = [
-            self._convert(parcel.value, parcel.currency, threshold_currency, parcel.declared_on, [])
-            for parcel in recent
+            self._convert(parcel.value, parcel.currency, limit.currency, parcel.declared_on, [])
+            for parcel in view.split_parcels
         ]
-        amounts = [amount for amount in converted if amount is not None]
-        near_threshold = [a for a in amounts if threshold * near <= a <= threshold]
+        near_threshold = [a for a in converted if a is not None and limit.is_near(a)]
         total = sum(near_threshold, Decimal(0))
         facts["near_threshold_parcels"] = len(near_threshold)
-        facts["near_threshold_sum_ratio"] = (total / threshold).quantize(_RATIO)
+        facts["near_threshold_sum_ratio"] = (total / limit.threshold).quantize(_RATIO)
         if len(near_threshold) > 1:
-            notes.append(
-                f"consignee received {len(near_threshold)} parcels each between {near} and 1 x"
-                f" the {threshold_currency} {threshold} threshold in {window} days,"
-                f" together {threshold_currency} {total.quantize(_CENT)}"
+            capped = len(view.split_parcels) >= caps.split_parcels
+            item.notes.append(
+                f"consignee or address received {'at least ' if capped else ''}"
+                f"{len(near_threshold)} parcels each between {limit.near_fraction} and 1 x the"
+                f" {limit.currency} {limit.threshold} threshold in {item.query.window_days}"
+                f" days, together {'at least ' if capped else ''}"
+                f"{limit.currency} {total.quantize(_CENT)}"
             )
         return facts
 
@@ -324,12 +401,71 @@ class RiskDomain:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _SplitLimit:
+    """The low-value threshold a split consignment stays under, and how near counts."""
+
+    threshold: Decimal
+    currency: str
+    near_fraction: Decimal
+
+    def is_near(self, amount: Decimal) -> bool:
+        return self.threshold * self.near_fraction <= amount <= self.threshold
+
+
+def _split_limit(parameters: Mapping[str, Any]) -> _SplitLimit | None:
+    """The destination's split-shipment threshold; None where it has none."""
+    limit = _mapping(parameters.get("split_shipment_limit"))
+    threshold = _decimal(limit.get("threshold"), Decimal(0))
+    if threshold <= 0:
+        return None
+    near = _mapping(parameters.get("split_shipment")).get("near_fraction")
+    return _SplitLimit(threshold, str(limit.get("currency", EUR)), _decimal(near, Decimal("0.8")))
+
+
+def _high_risk_score(parameters: Mapping[str, Any]) -> int:
+    """The score from which an assessment counts against its parties later."""
+    return _threshold(parameters, "repeat_offender", "high_risk_score", 40)
+
+
+def _threshold(parameters: Mapping[str, Any], group: str, name: str, default: int) -> int:
+    return int(_decimal(_mapping(parameters.get(group)).get(name), Decimal(default)))
+
+
+def count_caps(parameters: Mapping[str, Any]) -> CountCaps:
+    """One above the largest threshold the pack compares each history count with, so the rules
+    answer as with the full count. The split reads enough near-threshold parcels for both of its
+    facts: min_parcels of them for the count, and more than 1 / near_fraction of them, each at
+    least near_fraction of the threshold, for their sum to exceed it."""
+    split_parcels = _threshold(parameters, "split_shipment", "min_parcels", 3)
+    limit = _split_limit(parameters)
+    if limit is not None and limit.near_fraction > 0:
+        split_parcels = max(split_parcels, int(1 / limit.near_fraction))
+    repeat = "repeat_offender"
+    return CountCaps(
+        consignee_parcels=_threshold(parameters, "velocity", "max_parcels", 12) + 1,
+        seller_parcels=_threshold(parameters, "seller_velocity", "max_parcels", 5000) + 1,
+        consignee_high_risk=_threshold(parameters, repeat, "min_consignee_declarations", 1) + 1,
+        seller_findings=_threshold(parameters, repeat, "min_seller_findings", 3) + 1,
+        split_parcels=split_parcels + 1,
+    )
+
+
+def _at_least(count: int, cap: int) -> str:
+    """A capped count as the explanation says it: "at least" once the cap is reached."""
+    return f"at least {count}" if count >= cap else str(count)
+
+
 def _decimal(value: object, default: Decimal) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
     return default
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _reference_value(table: object, hs_code: str) -> tuple[Decimal | None, str]:

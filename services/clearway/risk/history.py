@@ -1,39 +1,70 @@
-"""Cross-declaration state for split-shipment and velocity rules, without personal data in clear.
+"""Cross-declaration state for split shipments, velocity and repeat offenders, without names.
 
-A consignee is identified by a keyed hash of the normalised name, postal code and country, so
-the history can say "this consignee received five parcels this week" without holding who. The
-in-process implementation serves one replica; the orchestrator's store (SQLite/PostgreSQL) will
-implement the same protocol so that several replicas share one history.
+A party is identified by a keyed hash of its normalised name, postal code and country, an
+address by a keyed hash of its normalised lines, postal code and country, so the history can say
+"this consignee received five parcels this week" without holding who. Each declaration is one
+record keyed by its identity (partner, declaration id): a resubmitted, re-evaluated or amended
+declaration replaces its record instead of counting twice.
+
+Every read around a declaration is bounded whatever the party's volume (a marketplace seller
+sends 100,000 parcels a month): counts stop at caps derived from the pack's thresholds
+(CountCaps), the split shipment reads only the parcels marked near the threshold when recorded,
+and the repeat-offender counts only the declarations marked high risk when assessed or inspected.
+
+The service keeps the history in the suite's database (clearway.store.risk_history) so that
+every replica sees the same parcels; InMemoryConsigneeHistory serves simulations, which replay
+declarations and must not touch the live history.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections import deque
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Protocol
 
-from clearway.declarations.model import Party
+from clearway.declarations.model import Address, Party
 from clearway.risk.screening import normalise
 
-MAX_PARCELS_PER_CONSIGNEE = 1_000
-"""Bound on the parcels kept per consignee: older ones fall out first."""
+HISTORY_SALT = b"clearway-consignee-v1"
+"""The key of the hashes (a new salt starts a new history: old records no longer match)."""
+
+BLOCK = "block"
 
 
-def consignee_key(party: Party, salt: bytes = b"clearway-consignee-v1") -> str:
-    """A stable pseudonymous key: the same person at the same address gives the same key."""
-    address = party.address
-    postal = "".join(address.postal_code.split()).upper()
-    material = "\x1f".join((normalise(party.name), postal, address.country.upper()))
+def _keyed_hash(parts: Iterable[str], salt: bytes) -> str:
+    material = "\x1f".join(parts)
     return hashlib.blake2b(material.encode(), key=salt, digest_size=16).hexdigest()
+
+
+def _postal(address: Address) -> str:
+    return "".join(address.postal_code.split()).upper()
+
+
+def party_key(party: Party, salt: bytes = HISTORY_SALT) -> str:
+    """A stable pseudonymous key: the same party at the same postal code gives the same key."""
+    address = party.address
+    return _keyed_hash((normalise(party.name), _postal(address), address.country.upper()), salt)
+
+
+def address_key(address: Address, salt: bytes = HISTORY_SALT) -> str | None:
+    """The key of a street address whoever lives there; None without street lines (a postal
+    code alone covers thousands of households)."""
+    lines = " ".join(normalise(line) for line in address.lines).split()
+    if not lines:
+        return None
+    return _keyed_hash(
+        ("address", " ".join(lines), _postal(address), address.country.upper()), salt
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class ParcelRecord:
-    """One consignment received by a consignee: only the id, the date and the value."""
+    """One consignment received: only the id, the date and the value."""
 
     declaration_id: str
     declared_on: date
@@ -41,32 +72,196 @@ class ParcelRecord:
     currency: str
 
 
-class ConsigneeHistory(Protocol):
-    """Parcels per consignee key. Recording the same declaration id twice counts it once."""
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """What the history keeps of one declaration: its identity, pseudonymous keys, date, value."""
 
-    def record(self, key: str, parcel: ParcelRecord) -> None: ...
+    partner_id: str
+    declaration_id: str
+    declared_on: date
+    value: Decimal
+    currency: str
+    consignee_key: str | None
+    address_key: str | None
+    seller_key: str | None
+    split_near: bool = False
+    """Its value lies within the near fraction under the split-shipment threshold of its pack
+    (only such parcels can make a split shipment, so only they are read back for one)."""
 
-    def recent(self, key: str, on: date, window_days: int) -> tuple[ParcelRecord, ...]:
-        """Parcels declared in the `window_days` days up to and including `on`."""
+    @property
+    def identity(self) -> tuple[str, str]:
+        return self.partner_id, self.declaration_id
+
+    @property
+    def parcel(self) -> ParcelRecord:
+        return ParcelRecord(self.declaration_id, self.declared_on, self.value, self.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class CountCaps:
+    """Where each count stops: one above the largest threshold a rule compares it with, so every
+    comparison with those thresholds answers as the full count would, and a read costs the same
+    for a party with a million parcels as with ten. A count equal to its cap means "at least"."""
+
+    consignee_parcels: int
+    seller_parcels: int
+    consignee_high_risk: int
+    seller_findings: int
+    split_parcels: int
+    """Near-threshold parcels read for the split shipment (the most recent ones)."""
+
+    def __post_init__(self) -> None:
+        for name in self.__slots__:
+            if getattr(self, name) < 1:
+                raise ValueError(f"count cap {name} must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    """Record `entry`, then count around it with these windows (days up to and including the
+    declaration date), up to these caps."""
+
+    entry: HistoryEntry
+    window_days: int
+    seller_window_days: int
+    lookback_days: int
+    caps: CountCaps
+
+    def start(self, days: int) -> date:
+        return self.entry.declared_on - timedelta(days=max(days, 1) - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryView:
+    """What the history says around one declaration (its own record included in the counts of
+    parcels, excluded from the counts of earlier high-risk declarations)."""
+
+    split_parcels: tuple[ParcelRecord, ...]
+    """Parcels near the threshold to the same consignee or the same address in the window,
+    oldest first: the most recent caps.split_parcels of them."""
+    consignee_parcels: int
+    seller_parcels: int
+    consignee_prior_high_risk: int
+    seller_prior_findings: int
+    """Earlier parcels of the seller whose inspection found something (memory knows of no
+    inspections, so 0 there)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AssessedOutcome:
+    """The score and channel an assessment gave a declaration, and its pack's bar for high risk
+    (repeat offenders): whether it counts against its parties is decided once, here."""
+
+    partner_id: str
+    declaration_id: str
+    score: int
+    channel: str
+    high_risk_score: int
+
+    @property
+    def high_risk(self) -> bool:
+        return is_high_risk(self.score, self.channel, self.high_risk_score)
+
+
+class DeclarationHistory(Protocol):
+    """Cross-declaration state; the same answers from any replica."""
+
+    def observe(self, queries: Sequence[HistoryQuery]) -> list[HistoryView]:
+        """Record every entry (replacing an earlier record of the same declaration), then
+        answer each query, all of it at once so parcels of one batch see each other."""
+        ...
+
+    def settle(self, outcomes: Sequence[AssessedOutcome]) -> None:
+        """Keep the assessed score and channel of each declaration for later counts."""
         ...
 
 
+def is_high_risk(score: int, channel: str, bar: int) -> bool:
+    """An assessment counts against its parties when it scored at least `bar` or was blocked; a
+    control-sample draw (channel red, score 0) does not. (The stored history also counts
+    declarations whose inspection found something; memory knows of no inspections.)"""
+    return channel == BLOCK or score >= bar
+
+
+def entry_keys(entry: HistoryEntry) -> list[tuple[str, str]]:
+    """The (kind, key) pairs an entry is found under: consignee, address, seller."""
+    keys = (
+        ("consignee", entry.consignee_key),
+        ("address", entry.address_key),
+        ("seller", entry.seller_key),
+    )
+    return [(kind, key) for kind, key in keys if key is not None]
+
+
+@dataclass
+class _Stored:
+    entry: HistoryEntry
+    high_risk: bool = False
+
+
 class InMemoryConsigneeHistory:
-    """ConsigneeHistory in this process (tests, a single replica, the demo)."""
+    """DeclarationHistory in this process, for simulations and unit tests."""
 
-    def __init__(self, max_parcels: int = MAX_PARCELS_PER_CONSIGNEE) -> None:
-        self._parcels: dict[str, deque[ParcelRecord]] = {}
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str], _Stored] = {}
+        self._by_key: defaultdict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
         self._lock = threading.Lock()
-        self._max = max_parcels
 
-    def record(self, key: str, parcel: ParcelRecord) -> None:
+    def observe(self, queries: Sequence[HistoryQuery]) -> list[HistoryView]:
         with self._lock:
-            parcels = self._parcels.setdefault(key, deque(maxlen=self._max))
-            if all(p.declaration_id != parcel.declaration_id for p in parcels):
-                parcels.append(parcel)
+            for query in queries:
+                entry = query.entry
+                previous = self._records.get(entry.identity)
+                if previous is not None:
+                    for key in entry_keys(previous.entry):
+                        self._by_key[key].discard(entry.identity)
+                    previous.entry = entry
+                else:
+                    self._records[entry.identity] = _Stored(entry)
+                for key in entry_keys(entry):
+                    self._by_key[key].add(entry.identity)
+            return [self._view(query) for query in queries]
 
-    def recent(self, key: str, on: date, window_days: int) -> tuple[ParcelRecord, ...]:
-        start = on - timedelta(days=max(window_days, 1) - 1)
+    def _around(self, kind: str, key: str | None, start: date, end: date) -> list[_Stored]:
+        if key is None:
+            return []
+        found = (self._records[identity] for identity in self._by_key.get((kind, key), ()))
+        return [s for s in found if start <= s.entry.declared_on <= end]
+
+    def _view(self, query: HistoryQuery) -> HistoryView:
+        """The stored history's answers, caps included, without its indexes (simulations
+        replay a bounded number of declarations)."""
+        entry, on, caps = query.entry, query.entry.declared_on, query.caps
+        start = query.start(query.window_days)
+        consignee = self._around("consignee", entry.consignee_key, start, on)
+        split = {s.entry.identity: s for s in consignee if s.entry.split_near}
+        split.update(
+            (s.entry.identity, s)
+            for s in self._around("address", entry.address_key, start, on)
+            if s.entry.split_near
+        )
+        recent = sorted(split.values(), key=lambda s: (s.entry.declared_on, s.entry.identity))
+        lookback = query.start(query.lookback_days)
+
+        def prior(kind: str, key: str | None, cap: int) -> int:
+            found = self._around(kind, key, lookback, on)
+            return min(cap, sum(s.entry.identity != entry.identity and s.high_risk for s in found))
+
+        seller_start = query.start(query.seller_window_days)
+        seller = self._around("seller", entry.seller_key, seller_start, on)
+        return HistoryView(
+            split_parcels=tuple(s.entry.parcel for s in recent[-caps.split_parcels :]),
+            consignee_parcels=min(caps.consignee_parcels, len(consignee)),
+            seller_parcels=min(caps.seller_parcels, len(seller)),
+            consignee_prior_high_risk=prior(
+                "consignee", entry.consignee_key, caps.consignee_high_risk
+            ),
+            seller_prior_findings=0,
+        )
+
+    def settle(self, outcomes: Sequence[AssessedOutcome]) -> None:
         with self._lock:
-            parcels = tuple(self._parcels.get(key, ()))
-        return tuple(p for p in parcels if start <= p.declared_on <= on)
+            for outcome in outcomes:
+                stored = self._records.get((outcome.partner_id, outcome.declaration_id))
+                if stored is not None:
+                    stored.high_risk = outcome.high_risk

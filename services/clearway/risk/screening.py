@@ -5,19 +5,23 @@ and generic trade words. Matching therefore works on normalised tokens:
 
 * normalisation: Unicode NFKD with diacritics stripped, Cyrillic/Greek transliterated, special
   letters folded (ß → ss, ø → o), lower case, punctuation removed;
-* legal-form suffixes (ltd, llc, ooo, gmbh ...) are dropped; generic trade words (trading,
-  international, group ...) are kept apart and carry no weight, so they can never make a match;
+* legal-form suffixes (ltd, llc, ooo, gmbh, dotted ones such as S.A. de C.V., and misspelt long
+  ones) are dropped; generic trade words (trading, international, group ..., also with one typo)
+  are kept apart and carry no weight, so they can never make a match on their own; a name equal
+  word for word, generic words included, matches even when its one distinctive word is common;
 * tokens are weighted by their rarity in the lists (inverse document frequency), so "muhammad"
   weighs little and "haniya" much; a common first name alone never reaches the threshold;
 * word order does not matter (tokens are aligned one to one), typos are scored with an edit
-  similarity, a phonetic key bridges transliteration variants (Mohammed / Muhammad), initials
-  match the token they abbreviate, and tokens missing from one side weigh less once two tokens
-  agree (missing middle names).
+  similarity, a phonetic key bridges transliteration variants of words of five letters or more
+  and about the same length (Mohammed / Muhammad, not Jia / Jiao), a party's initial matches
+  the word it abbreviates (a listed initial confirms less of a spelt-out party name), and tokens
+  missing from one side weigh less once two tokens agree (missing middle names).
 
 Blocking keeps a query cheap: every list token is indexed under itself, a four-letter prefix, a
-four-letter suffix, its first and last two letters, its sorted letters (transpositions) and a
-phonetic key (one typo leaves one of them intact); a query scores only the names sharing a
-similar token, ranked by the evidence they share, never the whole list.
+four-letter suffix, its first and last two letters, its sorted letters (transpositions), a
+phonetic key and, for short words, itself less any one letter (one typo leaves one of them
+intact); a query scores only the names sharing a similar token, ranked by the evidence they
+share, never the whole list.
 """
 
 from __future__ import annotations
@@ -27,17 +31,18 @@ import re
 import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Protocol
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-DEFAULT_THRESHOLD = 0.88
-"""Score from which a hit is reported (tuned with bench/risk_screening_quality.py)."""
+DEFAULT_THRESHOLD = 0.89
+"""Score from which a hit is reported: the lowest threshold whose share of innocent names flagged
+stays under 0.5% on the tuning split of `python -m clearway.risk.screening_bench --sweep`."""
 
 LEGAL_SUFFIXES = frozenset(
     """
@@ -71,6 +76,9 @@ COUNTRY_BOOST = 0.04
 """Added to a score of at least COUNTRY_FLOOR when the party's country is the entry's."""
 COUNTRY_FLOOR = 0.75
 
+_PHONETIC_MIN_LENGTH = 5
+"""Shorter words (syllables of Chinese or Korean names: jia / jiao, yang / jang) differ by a
+letter between different names; so do words of unequal length (habib / habiba)."""
 _TOKEN_FLOOR = 0.72
 """Token similarity below which two tokens are not considered the same word."""
 _EDIT_WEIGHT = 0.8
@@ -80,6 +88,15 @@ _UNMATCHED_DISCOUNT = 0.35
 """Weight of a token only one side has, once two tokens agree (missing middle names)."""
 _MAX_CANDIDATES = 250
 """Names scored in full per query, the best by shared evidence (blocking)."""
+
+MEMO_SIZE = 1 << 14
+"""Screenings a PartyScreener remembers for its current lists (least recently used dropped):
+a day's manifest names the same marketplace sellers and repeat consumers parcel after parcel.
+With the name and token memos below, about 1.2 KB per distinct name: at most ~20 MiB."""
+_NAME_MEMO_SIZE = 1 << 14
+"""Names whose tokens are remembered (tokenising is a pure function of the text)."""
+_TOKEN_MEMO_SIZE = 1 << 14
+"""Party tokens whose similar list tokens an index remembers (given and family names recur)."""
 
 _SPECIAL_LETTERS = str.maketrans(
     {
@@ -101,6 +118,9 @@ _SPECIAL_LETTERS = str.maketrans(
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
+_ScreenTokens = Callable[[tuple["NameTokens", ...], str, float], tuple["ScreeningHit", ...]]
+
+
 class ListedEntry(Protocol):
     """What screening needs of a list entry (clearway.reference.sanctions.ListedParty)."""
 
@@ -118,7 +138,11 @@ class ListedEntry(Protocol):
 
 def normalise(text: str) -> str:
     """Lower-case ASCII words separated by single spaces."""
-    folded = unicodedata.normalize("NFKD", text.lower().translate(_SPECIAL_LETTERS))
+    lowered = text.lower()
+    if lowered.isascii():
+        # NFKD and the diacritics filter leave ASCII as it is: most names are, so skip them
+        return _NON_ALNUM.sub(" ", lowered.translate(_SPECIAL_LETTERS)).strip()
+    folded = unicodedata.normalize("NFKD", lowered.translate(_SPECIAL_LETTERS))
     ascii_text = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return _NON_ALNUM.sub(" ", ascii_text.translate(_SPECIAL_LETTERS)).strip()
 
@@ -143,28 +167,72 @@ class NameTokens:
         """A name made only of generic words is matched by this exact key, never fuzzily."""
         return " ".join(sorted(self.generic))
 
+    @property
+    def full_key(self) -> str:
+        """The name's words but its legal form, in any order: equal keys are the same name."""
+        return " ".join(sorted(self.significant + self.generic))
 
-@cache
-def _misspelt_generic(token: str) -> bool:
-    """A generic word with one typo ("internationnal") is still a generic word."""
+
+_LONG_LEGAL_SUFFIXES = frozenset(s for s in LEGAL_SUFFIXES if len(s) >= 6)
+
+
+@lru_cache(maxsize=_NAME_MEMO_SIZE)
+def _misspelt(token: str, words: frozenset[str]) -> str | None:
+    """The word of `words` this token misspells by one typo ("internationnal"), if any."""
     if len(token) < 6:
-        return False
-    match = process.extractOne(token, GENERIC_WORDS, scorer=OSA.distance, score_cutoff=1)
-    return match is not None
+        return None
+    match = process.extractOne(token, words, scorer=OSA.distance, score_cutoff=1)
+    return None if match is None else str(match[0])
+
+
+def _join_legal_forms(tokens: list[str]) -> list[str]:
+    """Dotted legal forms come out of normalisation as letters ("S.A. de C.V." → s a de c v):
+    a run of single letters ending the name, or before "de" or another legal form, whose last
+    letters spell a legal form becomes that form, so its letters never pass for initials."""
+    joined: list[str] = []
+    index = 0
+    while index < len(tokens):
+        end = index
+        while end < len(tokens) and len(tokens[end]) == 1:
+            end += 1
+        if end == index:
+            joined.append(tokens[index])
+            index += 1
+            continue
+        run = tokens[index:end]
+        closing = end == len(tokens) or tokens[end] == "de" or tokens[end] in LEGAL_SUFFIXES
+        size = next(
+            (k for k in range(len(run), 1, -1) if closing and "".join(run[-k:]) in LEGAL_SUFFIXES),
+            0,
+        )
+        joined.extend(run[: len(run) - size] + (["".join(run[-size:])] if size else []))
+        index = end
+    return joined
 
 
 def tokenise(text: str) -> NameTokens:
     significant: list[str] = []
     generic: list[str] = []
     suffixes: list[str] = []
-    for token in normalise(text).split():
+    for token in _join_legal_forms(normalise(text).split()):
         if token in LEGAL_SUFFIXES:
             suffixes.append(token)
-        elif token in GENERIC_WORDS or _misspelt_generic(token):
+        elif token in GENERIC_WORDS:
             generic.append(token)
+        elif suffix := _misspelt(token, _LONG_LEGAL_SUFFIXES):
+            suffixes.append(suffix)
+        elif word := _misspelt(token, GENERIC_WORDS):
+            generic.append(word)
         elif token not in significant:
             significant.append(token)
     return NameTokens(tuple(significant), tuple(generic), tuple(suffixes))
+
+
+@lru_cache(maxsize=_NAME_MEMO_SIZE)
+def name_tokens(name: str) -> tuple[NameTokens, ...]:
+    """The tokens of each variant of a name (name_variants): all that screening reads of a name,
+    so equal tuples screen alike ("ACME Ltd." and "acme LTD")."""
+    return tuple(tokenise(variant) for variant in name_variants(name))
 
 
 _PHONETIC_STEPS = (
@@ -190,12 +258,20 @@ def phonetic_key(token: str) -> str:
     return "".join(collapsed)
 
 
+_DELETION_KEYS_UP_TO = 7
+"""Longer words keep a four-letter prefix or suffix intact under one typo."""
+
+
 def _block_keys(token: str, phonetic: str) -> tuple[str, ...]:
     keys = [f"t:{token}", f"m:{phonetic}"]
     if len(token) >= 5:
         keys += [f"p:{token[:4]}", f"s:{token[-4:]}", f"e:{token[:2]}{token[-2:]}"]
     if len(token) >= 4:
         keys.append(f"a:{''.join(sorted(token))}")
+    if 4 <= len(token) <= _DELETION_KEYS_UP_TO:
+        # One letter deleted either side: a short word with one typo anywhere ("haam", "haram")
+        keys.append(f"d:{token}")
+        keys += [f"d:{token[:i]}{token[i + 1 :]}" for i in range(len(token))]
     return tuple(keys)
 
 
@@ -213,7 +289,11 @@ def token_similarity(a: str, b: str, key_a: str = "", key_b: str = "") -> float:
     if len(a) == 1 or len(b) == 1:
         return _INITIAL_SIMILARITY if a[0] == b[0] else 0.0
     similarity = edit_similarity(a, b)
-    if similarity >= 0.7 and min(len(a), len(b)) >= 4:
+    if (
+        similarity >= 0.7
+        and min(len(a), len(b)) >= _PHONETIC_MIN_LENGTH
+        and abs(len(a) - len(b)) <= 1
+    ):
         same_sound = (key_a or phonetic_key(a)) == (key_b or phonetic_key(b))
         if same_sound:
             similarity = max(similarity, _PHONETIC_SIMILARITY)
@@ -260,6 +340,7 @@ class ScreeningIndex:
         self.versions: Mapping[str, str] = MappingProxyType(dict(versions))
         names: list[tuple[int, str, NameTokens]] = []
         self._generic: dict[str, list[int]] = defaultdict(list)
+        self._exact: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for position, entry in enumerate(self.entries):
             spellings = {
                 variant: name
@@ -270,6 +351,8 @@ class ScreeningIndex:
                 tokens = tokenise(variant)
                 if tokens.significant:
                     names.append((position, name, tokens))
+                    if tokens.generic:
+                        self._exact[tokens.full_key].append((position, name))
                 elif tokens.generic:
                     self._generic[tokens.generic_key].append(position)
         document_frequency: dict[str, int] = defaultdict(int)
@@ -306,6 +389,7 @@ class ScreeningIndex:
             for key in _block_keys(token, sound):
                 blocks[key].append(token)
         self._blocks = {key: tuple(tokens) for key, tokens in blocks.items()}
+        self._similar_to = lru_cache(maxsize=_TOKEN_MEMO_SIZE)(self._similar_listed)
 
     @property
     def name_count(self) -> int:
@@ -318,9 +402,15 @@ class ScreeningIndex:
         self, name: str, country: str = "", threshold: float = DEFAULT_THRESHOLD
     ) -> tuple[ScreeningHit, ...]:
         """Hits at or above `threshold`, best first, one per list entry."""
+        return self.screen_tokens(name_tokens(name), country, threshold)
+
+    def screen_tokens(
+        self, variants: tuple[NameTokens, ...], country: str, threshold: float
+    ) -> tuple[ScreeningHit, ...]:
+        """screen() of a name given as name_tokens(name)."""
         best: dict[int, ScreeningHit] = {}
-        for variant in name_variants(name):
-            self._screen_variant(tokenise(variant), country, threshold, best)
+        for tokens in variants:
+            self._screen_variant(tokens, country, threshold, best)
         return tuple(sorted(best.values(), key=lambda hit: (-hit.score, hit.list_id, hit.entry_id)))
 
     def _screen_variant(
@@ -332,6 +422,12 @@ class ScreeningIndex:
                 reason = f"exact match on generic name '{party.generic_key}'"
                 best[position] = self._hit(entry, entry.name, 1.0, reason)
             return
+        if party.generic:
+            # Every word equal: the name as a whole is specific even when its one
+            # significant word is common ("OIL INDUSTRY INVESTMENT COMPANY").
+            for position, name in self._exact.get(party.full_key, ()):
+                reason = f"exact match on '{party.full_key}'"
+                best[position] = self._hit(self.entries[position], name, 1.0, reason)
         similar = self._similar_tokens(party.significant)
         with_initials = any(len(token) == 1 for token in party.significant)
         floor = 0.0 if with_initials else threshold - COUNTRY_BOOST
@@ -355,21 +451,22 @@ class ScreeningIndex:
     def _hit(entry: ListedEntry, matched: str, score: float, reason: str) -> ScreeningHit:
         return ScreeningHit(entry.list_id, entry.entry_id, matched, round(score, 4), reason)
 
-    def _similar_tokens(self, tokens: Sequence[str]) -> list[dict[str, float]]:
+    def _similar_tokens(self, tokens: Sequence[str]) -> list[Mapping[str, float]]:
         """Per party token, the list tokens sharing a blocking key that are similar enough."""
-        result: list[dict[str, float]] = []
-        for token in tokens:
-            similar: dict[str, float] = {}
-            if len(token) > 1:
-                key = phonetic_key(token)
-                for block in _block_keys(token, key):
-                    for listed in self._blocks.get(block, ()):
-                        if listed not in similar:
-                            similar[listed] = token_similarity(
-                                token, listed, key, self._phonetic[listed]
-                            )
-            result.append({listed: value for listed, value in similar.items() if value})
-        return result
+        return [self._similar_to(token) for token in tokens]
+
+    def _similar_listed(self, token: str) -> Mapping[str, float]:
+        """The list tokens similar to one party token (remembered per index, shared: read only)."""
+        similar: dict[str, float] = {}
+        if len(token) > 1:
+            key = phonetic_key(token)
+            for block in _block_keys(token, key):
+                for listed in self._blocks.get(block, ()):
+                    if listed not in similar:
+                        similar[listed] = token_similarity(
+                            token, listed, key, self._phonetic[listed]
+                        )
+        return {listed: value for listed, value in similar.items() if value}
 
     def _candidates(self, similar: Sequence[Mapping[str, float]], floor: float) -> list[int]:
         """Blocking: names sharing a similar token, the strongest evidence first.
@@ -413,7 +510,7 @@ class ScreeningIndex:
         used_party: set[int] = set()
         used_listed: set[int] = set()
         pairs: list[tuple[str, str, float]] = []
-        matched = evidence = 0.0
+        matched = evidence = abbreviated = 0.0
         for similarity, i, j in scored:
             if i in used_party or j in used_listed:
                 continue
@@ -424,6 +521,10 @@ class ScreeningIndex:
             matched += weight * similarity
             if len(party[i]) > 1 and len(listed.tokens[j]) > 1:
                 evidence += weight * similarity
+            elif len(party[i]) > 1:
+                # the list abbreviates a word the party spells out: the party's word stays
+                # mostly unconfirmed ("Aisha KABIR" is not shown to be "A. KABIR")
+                abbreviated += max(0.0, self.weight(party[i]) - weight)
         if len(pairs) == 1 and pairs[0][2] < 1.0 and min(len(pairs[0][0]), len(pairs[0][1])) > 1:
             # one token alone carries the match: a shared sound is not enough, spelling counts
             p, t, boosted = pairs[0]
@@ -440,7 +541,9 @@ class ScreeningIndex:
         listed_total = matched_weight + discount * sum(
             w for j, w in enumerate(listed.weights) if j not in used_listed
         )
-        party_total = matched_weight + discount * sum(self.weight(p) for p in unmatched_party)
+        party_total = (
+            matched_weight + abbreviated + discount * sum(self.weight(p) for p in unmatched_party)
+        )
         coverage_listed = matched / listed_total if listed_total else 0.0
         coverage_party = matched / party_total if party_total else 0.0
         return _Alignment(
@@ -486,12 +589,27 @@ def _explain(party: NameTokens, listed: _IndexedName, alignment: _Alignment, cou
 
 class PartyScreener:
     """The current screening index; a reload builds a new index and swaps it in atomically, so a
-    screening in flight finishes against the lists it started with."""
+    screening in flight finishes against the lists it started with.
 
-    def __init__(self, index: ScreeningIndex, threshold: float = DEFAULT_THRESHOLD) -> None:
-        self._index = index
+    Answers are remembered (at most `memo_size`, least recently used dropped) by what they
+    depend on: the name's tokens (name_tokens), the country and the threshold. The memo belongs
+    to one index, i.e. to one set of list versions, and is swapped with it: a reload starts
+    an empty memo, so no answer outlives the lists it was computed against.
+    """
+
+    def __init__(
+        self,
+        index: ScreeningIndex,
+        threshold: float = DEFAULT_THRESHOLD,
+        memo_size: int = MEMO_SIZE,
+    ) -> None:
+        self._memo_size = memo_size
+        self._current = self._remembering(index)
         self._swap = threading.Lock()
         self.threshold = threshold
+
+    def _remembering(self, index: ScreeningIndex) -> tuple[ScreeningIndex, _ScreenTokens]:
+        return index, lru_cache(maxsize=self._memo_size)(index.screen_tokens)
 
     @classmethod
     def build(
@@ -504,18 +622,20 @@ class PartyScreener:
 
     @property
     def index(self) -> ScreeningIndex:
-        return self._index
+        return self._current[0]
 
     @property
     def versions(self) -> Mapping[str, str]:
-        return self._index.versions
+        return self._current[0].versions
 
     def reload(self, entries: Iterable[ListedEntry], versions: Mapping[str, str]) -> None:
-        index = ScreeningIndex(entries, versions)
+        current = self._remembering(ScreeningIndex(entries, versions))
         with self._swap:
-            self._index = index
+            self._current = current
 
     def screen(
         self, name: str, country: str = "", threshold: float | None = None
     ) -> tuple[ScreeningHit, ...]:
-        return self._index.screen(name, country, self.threshold if threshold is None else threshold)
+        remembered = self._current[1]
+        chosen = self.threshold if threshold is None else threshold
+        return remembered(name_tokens(name), country, chosen)

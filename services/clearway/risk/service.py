@@ -18,13 +18,13 @@ from clearway.reference.errors import ReferenceDataError
 from clearway.reference.fx import load_rates
 from clearway.reference.sanctions import SANCTIONS_DIR, load_sanctions
 from clearway.risk.domain import AssessmentRequest, RiskAssessment, RiskDomain, RiskReason
-from clearway.risk.history import InMemoryConsigneeHistory
 from clearway.risk.screening import PartyScreener, ScreeningHit
 from clearway.rules import RulesEngine
 from clearway.runtime.errors import FieldViolations
 from clearway.runtime.server import ClearwayService
 from clearway.runtime.settings import Settings
 from clearway.runtime.telemetry import Telemetry
+from clearway.store.risk_history import StoredHistory
 from clearway.v1 import common_pb2, risk_pb2, risk_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -32,16 +32,21 @@ log = logging.getLogger(__name__)
 MAX_PARTIES = 1_000
 MAX_BATCH = 1_000
 MAX_NAME_LENGTH = 256
+MAX_PARTNER_ID_LENGTH = 128
 _ROLES = frozenset(common_pb2.PartyRole.DESCRIPTOR.values_by_name)
 LIST_CHECK_SECONDS = 60.0
 """How often the sanctions directory is checked for new list files."""
 
 
 def _has_control_characters(text: str) -> bool:
+    # A printable string has no character of category C (Cc and Cf among them): one C call
+    # settles nearly every name, the per-character scan only runs on the rest
+    if text.isprintable():
+        return False
     return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
 
 
-def _check_name(name: str, path: str, violations: FieldViolations) -> None:
+def check_name(name: str, path: str, violations: FieldViolations) -> None:
     if _has_control_characters(name):
         violations.add(path, "must not contain control characters")
 
@@ -68,7 +73,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
             if not message.name.strip():
                 violations.add(f"{path}.name", "is required")
                 continue
-            _check_name(message.name, f"{path}.name", violations)
+            check_name(message.name, f"{path}.name", violations)
             party = reader.party(message, path, "")
             if party is not None:
                 parties.append(party)
@@ -118,9 +123,9 @@ def _read_request(
     message = request.declaration
     for role in ("seller", "consignee", "declarant", "platform"):
         party = getattr(message, role)
-        _check_name(party.name, f"{path}.{role}.name", violations)
+        check_name(party.name, f"{path}.{role}.name", violations)
     for index, party in enumerate(message.other_parties):
-        _check_name(party.name, f"{path}.other_parties[{index}].name", violations)
+        check_name(party.name, f"{path}.other_parties[{index}].name", violations)
     declaration = DeclarationReader(violations).declaration(message, path)
     lines = {item.line_number or index + 1 for index, item in enumerate(message.items)}
     hs_codes: dict[int, str] = {}
@@ -133,9 +138,16 @@ def _read_request(
             violations.add(f"{item_path}.hs_code", "must be an HS subheading of 6 digits")
         elif code:
             hs_codes[context.line_number] = code
+    partner_id = request.partner_id
+    if len(partner_id) > MAX_PARTNER_ID_LENGTH or partner_id != partner_id.strip():
+        violations.add(
+            f"{prefix}partner_id",
+            f"must be at most {MAX_PARTNER_ID_LENGTH} characters, without surrounding spaces",
+        )
+    check_name(partner_id, f"{prefix}partner_id", violations)
     if declaration is None or len(violations) != before:
         return None
-    return AssessmentRequest(declaration, hs_codes)
+    return AssessmentRequest(declaration, hs_codes, partner_id)
 
 
 def _hit(hit: ScreeningHit) -> risk_pb2.ScreeningHit:
@@ -195,7 +207,9 @@ def _list_files_signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
 
 class RiskService(ClearwayService[RiskDomain]):
     """Loads the rule packs, the exchange rates and the sanctions lists (all four, or it does
-    not serve), then answers; list files that change on disk are reloaded without restart."""
+    not serve) and opens the declaration history in the suite's database (CLEARWAY_DB, as the
+    orchestrator does), then answers; list files that change on disk are reloaded without
+    restart."""
 
     name = "risk"
 
@@ -206,6 +220,7 @@ class RiskService(ClearwayService[RiskDomain]):
         self._watcher: threading.Thread | None = None
         self._data_dir: Path | None = None
         self._signature: Sequence[tuple[str, int, int]] = ()
+        self._history: StoredHistory | None = None
 
     def register(self, server: grpc.Server) -> tuple[str, ...]:
         risk_pb2_grpc.add_RiskServiceServicer_to_server(RiskServicer(self), server)
@@ -222,7 +237,8 @@ class RiskService(ClearwayService[RiskDomain]):
             self.settings.rules_dir, reload_interval=self.settings.rules_reload_seconds or None
         )
         rates = load_rates(data_dir)
-        domain = RiskDomain(self._engine, screener, rates, InMemoryConsigneeHistory())
+        self._history = StoredHistory.open(self.settings.database_url)
+        domain = RiskDomain(self._engine, screener, rates, self._history)
         self._watcher = threading.Thread(
             target=self._watch_lists, args=(domain,), name="risk-lists", daemon=True
         )
@@ -254,3 +270,5 @@ class RiskService(ClearwayService[RiskDomain]):
         self._stop.set()
         if self._engine is not None:
             self._engine.close()
+        if self._history is not None:
+            self._history.close()

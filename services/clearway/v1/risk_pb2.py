@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from clearway.v1 import common_pb2 as clearway_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x63learway/v1/risk.proto\x12\x0b\x63learway.v1\x1a\x18\x63learway/v1/common.proto\"\xa0\x01\n\x0cScreeningHit\x12$\n\x04role\x18\x01 \x01(\x0e\x32\x16.clearway.v1.PartyRole\x12\x12\n\nparty_name\x18\x02 \x01(\t\x12\x0f\n\x07list_id\x18\x03 \x01(\t\x12\x10\n\x08\x65ntry_id\x18\x04 \x01(\t\x12\x14\n\x0cmatched_name\x18\x05 \x01(\t\x12\r\n\x05score\x18\x06 \x01(\x01\x12\x0e\n\x06reason\x18\x07 \x01(\t\"N\n\x14ScreenPartiesRequest\x12#\n\x07parties\x18\x01 \x03(\x0b\x32\x12.clearway.v1.Party\x12\x11\n\tthreshold\x18\x02 \x01(\x01\"\xd5\x01\n\x15ScreenPartiesResponse\x12\'\n\x04hits\x18\x01 \x03(\x0b\x32\x19.clearway.v1.ScreeningHit\x12\x11\n\tthreshold\x18\x02 \x01(\x01\x12K\n\rlist_versions\x18\x03 \x03(\x0b\x32\x34.clearway.v1.ScreenPartiesResponse.ListVersionsEntry\x1a\x33\n\x11ListVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"]\n\nRiskReason\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x05\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x0f\n\x07rule_id\x18\x04 \x01(\t\x12\x13\n\x0bline_number\x18\x05 \x01(\r\"q\n\x11\x41ssessRiskRequest\x12-\n\x0b\x64\x65\x63laration\x18\x01 \x01(\x0b\x32\x18.clearway.v1.Declaration\x12-\n\x05items\x18\x02 \x03(\x0b\x32\x1e.clearway.v1.ItemTariffContext\"\x97\x03\n\x12\x41ssessRiskResponse\x12\x16\n\x0e\x64\x65\x63laration_id\x18\x01 \x01(\t\x12%\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x14.clearway.v1.Channel\x12\r\n\x05score\x18\x03 \x01(\x05\x12(\n\x07reasons\x18\x04 \x03(\x0b\x32\x17.clearway.v1.RiskReason\x12\'\n\x04hits\x18\x05 \x03(\x0b\x32\x19.clearway.v1.ScreeningHit\x12\x1a\n\x12required_documents\x18\x06 \x03(\t\x12H\n\rlist_versions\x18\x07 \x03(\x0b\x32\x31.clearway.v1.AssessRiskResponse.ListVersionsEntry\x12\x16\n\x0erules_revision\x18\x08 \x01(\t\x12-\n\x0b\x65xplanation\x18\t \x01(\x0b\x32\x18.clearway.v1.Explanation\x1a\x33\n\x11ListVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\x16\x41ssessRiskBatchRequest\x12\x30\n\x08requests\x18\x01 \x03(\x0b\x32\x1e.clearway.v1.AssessRiskRequest\"M\n\x17\x41ssessRiskBatchResponse\x12\x32\n\tresponses\x18\x01 \x03(\x0b\x32\x1f.clearway.v1.AssessRiskResponse2\x92\x02\n\x0bRiskService\x12V\n\rScreenParties\x12!.clearway.v1.ScreenPartiesRequest\x1a\".clearway.v1.ScreenPartiesResponse\x12M\n\nAssessRisk\x12\x1e.clearway.v1.AssessRiskRequest\x1a\x1f.clearway.v1.AssessRiskResponse\x12\\\n\x0f\x41ssessRiskBatch\x12#.clearway.v1.AssessRiskBatchRequest\x1a$.clearway.v1.AssessRiskBatchResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x63learway/v1/risk.proto\x12\x0b\x63learway.v1\x1a\x18\x63learway/v1/common.proto\"\xa0\x01\n\x0cScreeningHit\x12$\n\x04role\x18\x01 \x01(\x0e\x32\x16.clearway.v1.PartyRole\x12\x12\n\nparty_name\x18\x02 \x01(\t\x12\x0f\n\x07list_id\x18\x03 \x01(\t\x12\x10\n\x08\x65ntry_id\x18\x04 \x01(\t\x12\x14\n\x0cmatched_name\x18\x05 \x01(\t\x12\r\n\x05score\x18\x06 \x01(\x01\x12\x0e\n\x06reason\x18\x07 \x01(\t\"N\n\x14ScreenPartiesRequest\x12#\n\x07parties\x18\x01 \x03(\x0b\x32\x12.clearway.v1.Party\x12\x11\n\tthreshold\x18\x02 \x01(\x01\"\xd5\x01\n\x15ScreenPartiesResponse\x12\'\n\x04hits\x18\x01 \x03(\x0b\x32\x19.clearway.v1.ScreeningHit\x12\x11\n\tthreshold\x18\x02 \x01(\x01\x12K\n\rlist_versions\x18\x03 \x03(\x0b\x32\x34.clearway.v1.ScreenPartiesResponse.ListVersionsEntry\x1a\x33\n\x11ListVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"]\n\nRiskReason\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x05\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x0f\n\x07rule_id\x18\x04 \x01(\t\x12\x13\n\x0bline_number\x18\x05 \x01(\r\"\x85\x01\n\x11\x41ssessRiskRequest\x12-\n\x0b\x64\x65\x63laration\x18\x01 \x01(\x0b\x32\x18.clearway.v1.Declaration\x12-\n\x05items\x18\x02 \x03(\x0b\x32\x1e.clearway.v1.ItemTariffContext\x12\x12\n\npartner_id\x18\x03 \x01(\t\"\x97\x03\n\x12\x41ssessRiskResponse\x12\x16\n\x0e\x64\x65\x63laration_id\x18\x01 \x01(\t\x12%\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x14.clearway.v1.Channel\x12\r\n\x05score\x18\x03 \x01(\x05\x12(\n\x07reasons\x18\x04 \x03(\x0b\x32\x17.clearway.v1.RiskReason\x12\'\n\x04hits\x18\x05 \x03(\x0b\x32\x19.clearway.v1.ScreeningHit\x12\x1a\n\x12required_documents\x18\x06 \x03(\t\x12H\n\rlist_versions\x18\x07 \x03(\x0b\x32\x31.clearway.v1.AssessRiskResponse.ListVersionsEntry\x12\x16\n\x0erules_revision\x18\x08 \x01(\t\x12-\n\x0b\x65xplanation\x18\t \x01(\x0b\x32\x18.clearway.v1.Explanation\x1a\x33\n\x11ListVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\x16\x41ssessRiskBatchRequest\x12\x30\n\x08requests\x18\x01 \x03(\x0b\x32\x1e.clearway.v1.AssessRiskRequest\"M\n\x17\x41ssessRiskBatchResponse\x12\x32\n\tresponses\x18\x01 \x03(\x0b\x32\x1f.clearway.v1.AssessRiskResponse2\x92\x02\n\x0bRiskService\x12V\n\rScreenParties\x12!.clearway.v1.ScreenPartiesRequest\x1a\".clearway.v1.ScreenPartiesResponse\x12M\n\nAssessRisk\x12\x1e.clearway.v1.AssessRiskRequest\x1a\x1f.clearway.v1.AssessRiskResponse\x12\\\n\x0f\x41ssessRiskBatch\x12#.clearway.v1.AssessRiskBatchRequest\x1a$.clearway.v1.AssessRiskBatchResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,16 +46,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SCREENPARTIESRESPONSE_LISTVERSIONSENTRY']._serialized_end=522
   _globals['_RISKREASON']._serialized_start=524
   _globals['_RISKREASON']._serialized_end=617
-  _globals['_ASSESSRISKREQUEST']._serialized_start=619
-  _globals['_ASSESSRISKREQUEST']._serialized_end=732
-  _globals['_ASSESSRISKRESPONSE']._serialized_start=735
-  _globals['_ASSESSRISKRESPONSE']._serialized_end=1142
+  _globals['_ASSESSRISKREQUEST']._serialized_start=620
+  _globals['_ASSESSRISKREQUEST']._serialized_end=753
+  _globals['_ASSESSRISKRESPONSE']._serialized_start=756
+  _globals['_ASSESSRISKRESPONSE']._serialized_end=1163
   _globals['_ASSESSRISKRESPONSE_LISTVERSIONSENTRY']._serialized_start=471
   _globals['_ASSESSRISKRESPONSE_LISTVERSIONSENTRY']._serialized_end=522
-  _globals['_ASSESSRISKBATCHREQUEST']._serialized_start=1144
-  _globals['_ASSESSRISKBATCHREQUEST']._serialized_end=1218
-  _globals['_ASSESSRISKBATCHRESPONSE']._serialized_start=1220
-  _globals['_ASSESSRISKBATCHRESPONSE']._serialized_end=1297
-  _globals['_RISKSERVICE']._serialized_start=1300
-  _globals['_RISKSERVICE']._serialized_end=1574
+  _globals['_ASSESSRISKBATCHREQUEST']._serialized_start=1165
+  _globals['_ASSESSRISKBATCHREQUEST']._serialized_end=1239
+  _globals['_ASSESSRISKBATCHRESPONSE']._serialized_start=1241
+  _globals['_ASSESSRISKBATCHRESPONSE']._serialized_end=1318
+  _globals['_RISKSERVICE']._serialized_start=1321
+  _globals['_RISKSERVICE']._serialized_end=1595
 # @@protoc_insertion_point(module_scope)

@@ -65,12 +65,14 @@ class RiskReason(_message.Message):
     def __init__(self, code: _Optional[str] = ..., score: _Optional[int] = ..., text: _Optional[str] = ..., rule_id: _Optional[str] = ..., line_number: _Optional[int] = ...) -> None: ...
 
 class AssessRiskRequest(_message.Message):
-    __slots__ = ("declaration", "items")
+    __slots__ = ("declaration", "items", "partner_id")
     DECLARATION_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_ID_FIELD_NUMBER: _ClassVar[int]
     declaration: _common_pb2.Declaration
     items: _containers.RepeatedCompositeFieldContainer[_common_pb2.ItemTariffContext]
-    def __init__(self, declaration: _Optional[_Union[_common_pb2.Declaration, _Mapping]] = ..., items: _Optional[_Iterable[_Union[_common_pb2.ItemTariffContext, _Mapping]]] = ...) -> None: ...
+    partner_id: str
+    def __init__(self, declaration: _Optional[_Union[_common_pb2.Declaration, _Mapping]] = ..., items: _Optional[_Iterable[_Union[_common_pb2.ItemTariffContext, _Mapping]]] = ..., partner_id: _Optional[str] = ...) -> None: ...
 
 class AssessRiskResponse(_message.Message):
     __slots__ = ("declaration_id", "channel", "score", "reasons", "hits", "required_documents", "list_versions", "rules_revision", "explanation")

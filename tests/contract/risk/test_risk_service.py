@@ -12,6 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clearway.reference.datadir import resolve_data_dir
 from clearway.reference.sanctions import load_sanctions
+from clearway.risk.screening import DEFAULT_THRESHOLD
 from clearway.risk.service import RiskService
 from clearway.runtime.errors import status_of
 from clearway.runtime.server import ServiceHost
@@ -100,13 +101,13 @@ def test_screen_parties_hits_with_versions(
             ]
         )
     )
-    assert response.threshold == pytest.approx(0.88)
+    assert response.threshold == pytest.approx(DEFAULT_THRESHOLD)
     assert set(response.list_versions) == LISTS
     assert response.hits
     assert {hit.party_name for hit in response.hits} == {listed_entity}
     hit = response.hits[0]
     assert hit.role == common_pb2.PARTY_ROLE_SELLER and hit.list_id and hit.entry_id
-    assert 0.88 <= hit.score <= 1.0 and hit.reason
+    assert DEFAULT_THRESHOLD <= hit.score <= 1.0 and hit.reason
 
 
 def test_screen_parties_bad_requests(stub: risk_pb2_grpc.RiskServiceStub) -> None:

@@ -19,6 +19,7 @@ from clearway.risk.sampling import in_control_sample
 from clearway.risk.screening import PartyScreener
 from clearway.rules import RulesEngine
 from clearway.runtime.errors import InvalidArgument
+from clearway.store.risk_history import StoredHistory
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
 
@@ -44,10 +45,19 @@ def engine() -> Iterator[RulesEngine]:
         yield rules
 
 
-@pytest.fixture
-def domain(engine: RulesEngine) -> RiskDomain:
+@pytest.fixture(params=["memory", "sqlite"])
+def domain(
+    request: pytest.FixtureRequest, engine: RulesEngine, tmp_path: Path
+) -> Iterator[RiskDomain]:
+    """The same assessments with the simulations' history and the service's (a SQLite file)."""
     screener = PartyScreener.build(ENTRIES, {"OFAC_SDN": "test-v1"})
-    return RiskDomain(engine, screener, load_rates(starter_data_dir()), InMemoryConsigneeHistory())
+    rates = load_rates(starter_data_dir())
+    if request.param == "memory":
+        yield RiskDomain(engine, screener, rates, InMemoryConsigneeHistory())
+        return
+    history = StoredHistory.open(f"sqlite:///{tmp_path / 'clearway.db'}")
+    yield RiskDomain(engine, screener, rates, history)
+    history.close()
 
 
 def declaration(
@@ -136,6 +146,60 @@ def test_split_shipment_over_a_window(domain: RiskDomain) -> None:
     assert "ORDER_AND_PAYMENT_RECORDS" in results[2].documents
     replay = domain.assess(AssessmentRequest(parcels[2]))
     assert {r.code for r in replay.reasons} == {r.code for r in results[2].reasons}
+
+
+def test_split_shipment_to_one_address_under_several_names(domain: RiskDomain) -> None:
+    flat = Address(("12 Rue des Lilas",), "Paris", "75011", "", "FR")
+    parcels = [
+        replace(
+            declaration(
+                clean_id(f"addr-{name}"),
+                items=(Item(1, "watch", 1, Money(Decimal("145.00"), "EUR"), "910211"),),
+                destination="FR",
+            ),
+            consignee=Party("consignee", name, flat),
+        )
+        for name in ("Marie Martin", "Luc Martin", "M. Martin")
+    ]
+    *_, last = domain.assess_many([AssessmentRequest(p, partner_id="shop") for p in parcels])
+    assert "SPLIT_SHIPMENT" in {r.code for r in last.reasons}
+    assert any("consignee or address received 3 parcels" in n for n in last.notes)
+
+
+def test_repeat_consignee_and_control_sample_is_no_offence(domain: RiskDomain) -> None:
+    sampled = next(f"rs-{n}" for n in range(2000) if in_control_sample(f"rs-{n}", Decimal("0.01")))
+    assert domain.assess(AssessmentRequest(declaration(sampled))).channel == "red"
+    after_sample = domain.assess(AssessmentRequest(declaration(clean_id("rs-a"))))
+    assert "REPEAT_CONSIGNEE" not in {r.code for r in after_sample.reasons}
+    phone = Item(1, "smartphone 128GB", 1, Money(Decimal("3.00"), "EUR"), declared_hs_code="851713")
+    flagged = domain.assess(AssessmentRequest(declaration(clean_id("rs-b"), items=(phone,))))
+    assert flagged.score >= 40  # repeat_offender.high_risk_score in the pack
+    again = domain.assess(AssessmentRequest(declaration(clean_id("rs-c"))))
+    assert [r.code for r in again.reasons] == ["REPEAT_CONSIGNEE"]
+    assert again.channel == "yellow"
+    other_partner = domain.assess(AssessmentRequest(declaration(clean_id("rs-b")), partner_id="p2"))
+    assert "REPEAT_CONSIGNEE" in {r.code for r in other_partner.reasons}
+
+
+def test_counts_past_their_caps_say_at_least(domain: RiskDomain) -> None:
+    """The history stops counting one above the pack's thresholds; the notes say so."""
+    phone = Item(1, "smartphone 128GB", 1, Money(Decimal("3.00"), "EUR"), declared_hs_code="851713")
+    for n in range(3):
+        domain.assess(AssessmentRequest(declaration(clean_id(f"cap-{n}"), items=(phone,))))
+    later = domain.assess(AssessmentRequest(declaration(clean_id("cap-later"))))
+    # Their seller is not a repeat offender for scores alone: only inspection findings count.
+    assert {r.code for r in later.reasons} == {"REPEAT_CONSIGNEE"}
+    assert "consignee had at least 2 earlier high-risk declarations in 365 days" in later.notes
+    assert not any("seller" in note for note in later.notes)
+    sneakers = Item(1, "sneakers", 1, Money(Decimal("140.00"), "EUR"), declared_hs_code="640411")
+    parcels = [
+        declaration(clean_id(f"many-{n}"), items=(sneakers,), consignee="Jan Kowalski")
+        for n in range(6)
+    ]
+    *_, last = domain.assess_many([AssessmentRequest(p) for p in parcels])
+    assert "SPLIT_SHIPMENT" in {r.code for r in last.reasons}
+    assert any("received at least 4 parcels each between" in n for n in last.notes)
+    assert any("together at least EUR 560.00" in n for n in last.notes)
 
 
 def test_gb_threshold_comes_from_the_destination_pack(domain: RiskDomain) -> None:

@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 from clearway.risk.screening import (
     PartyScreener,
     ScreeningIndex,
+    edit_similarity,
     name_variants,
     normalise,
     phonetic_key,
+    token_similarity,
     tokenise,
 )
 
@@ -36,6 +38,9 @@ ENTRIES = [
     Entry("OFAC_SDN", "3", "MUNOZ GARCIA, Alejandro Esteban", (), ("CO",)),
     Entry("BIS_DPL", "4", "GLOBAL TRADING INTERNATIONAL LTD"),
     Entry("OFAC_SDN", "5", "AERO-CARIBBEAN"),
+    Entry("OFAC_SDN", "6", "LERMA TRADING S.A. DE C.V."),
+    Entry("OFAC_SDN", "7", "OIL INDUSTRY INVESTMENT COMPANY"),
+    Entry("UN", "8", "A. KABIR"),
     *FILLER,
 ]
 
@@ -95,6 +100,46 @@ def test_generic_only_names_need_an_exact_match() -> None:
     assert [h.entry_id for h in s.screen("Global Trading International Ltd")] == ["4"]
     assert s.screen("Global International Trading Group") == ()
     assert s.screen("Trading International") == ()
+
+
+def test_dotted_legal_forms_and_misspelt_ones_are_legal_forms() -> None:
+    dotted = tokenise("Lerma Trading S.A. de C.V.")
+    assert (dotted.significant, dotted.suffixes) == (("lerma",), ("sa", "de", "cv"))
+    assert tokenise("A. S. Kovac").significant == ("a", "s", "kovac")
+    misspelt = tokenise("Yakima Tradng Coproration")
+    assert (misspelt.generic, misspelt.suffixes) == (("trading",), ("corporation",))
+    s = screener()
+    assert s.screen("Silvano Lerma") == ()
+    assert [h.entry_id for h in s.screen("Lerma Trading SA de CV")] == ["6"]
+
+
+def test_an_exact_name_with_generic_words_matches_though_its_word_is_common() -> None:
+    common = [Entry("TEST", f"oil{i}", f"OIL Filler{i:04d}") for i in range(60)]
+    s = PartyScreener.build([*ENTRIES, *common], {})
+    (hit,) = s.screen("Oil Industry Investment Co")
+    assert (hit.entry_id, hit.score) == ("7", 1.0) and hit.reason.startswith("exact match")
+    assert s.screen("Oil Investment Company") == ()
+
+
+def test_a_listed_initial_confirms_less_than_a_party_initial() -> None:
+    """The list abbreviating leaves the party's given name unconfirmed; the party abbreviating
+    a listed name leaves nothing of the party unconfirmed."""
+    initials = [Entry("TEST", f"i{i}", f"A. Filler{i:04d}") for i in range(60)]
+    listed_initial = PartyScreener.build([*ENTRIES, *initials], {})
+    others = [entry for entry in ENTRIES if entry.entry_id != "8"]
+    listed_full = PartyScreener.build([Entry("UN", "8", "Aisha KABIR"), *others, *initials], {})
+    (weaker,) = listed_initial.screen("Aisha Kabir", threshold=0.5)
+    (stronger,) = listed_full.screen("A. Kabir", threshold=0.5)
+    assert weaker.entry_id == stronger.entry_id == "8"
+    assert weaker.score < stronger.score
+
+
+def test_phonetic_credit_only_for_words_of_similar_length() -> None:
+    assert token_similarity("mustafa", "mustapha") == 0.9
+    assert token_similarity("mohammed", "muhammad") == 0.9
+    for short, other in (("jia", "jiao"), ("yang", "jang")):
+        assert token_similarity(short, other) == edit_similarity(short, other) < 0.9
+    assert token_similarity("hamza", "hamzaoui") == 0.0
 
 
 def test_threshold_filters_and_reload_swaps_versions() -> None:
