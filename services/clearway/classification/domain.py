@@ -16,14 +16,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from clearway.classification.model import HsModel, Query, Ranked, ScoreMemo
+from clearway.classification.model import HsModel, LruMemo, Query, Ranked, ScoreMemo
 from clearway.classification.text import tokens
 from clearway.classification.training import ReferenceData, build_model
 from clearway.declarations.codes import COUNTRIES, customs_territory
 from clearway.reference.classification_refs import load_parcel_references, load_search_references
 from clearway.reference.hs import Nomenclature, load_nomenclature
 from clearway.reference.tariff import Tariff, TariffLine, load_tariff
-from clearway.rules import FiredRule, RulesEngine
+from clearway.rules import EvaluationMemo, FiredRule, RulesEngine
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,9 @@ MAX_TOP_K = 20
 MAX_DESCRIPTION_LENGTH = 1000
 #: Confidence of an override when its pack sets none.
 DEFAULT_OVERRIDE_CONFIDENCE = 0.99
+#: Model answers (classifications, declared-code checks) a classifier keeps across batches:
+#: with the scored rows, under 1 KB per distinct item, ~12 MiB when full.
+REMEMBERED_ANSWERS = 1 << 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,19 @@ class Classifier:
         self.model = model
         self.nomenclature = nomenclature
         self.model_version = model.version
+        # keyed by the model's calibration generation and every input of the answer
+        self._classified: LruMemo[tuple[int, Query, int, int], Classification] = LruMemo(
+            REMEMBERED_ANSWERS
+        )
+        self._checked: LruMemo[tuple[int, str, str, PlausibilityPolicy], CodeCheck] = LruMemo(
+            REMEMBERED_ANSWERS
+        )
+
+    def forget(self) -> None:
+        """Drop every remembered model answer and score: the next calls take the cold path."""
+        self._classified.clear()
+        self._checked.clear()
+        self.model.recent.clear()
 
     def _candidate(self, hs6: str, confidence: float) -> Candidate:
         entry = self.nomenclature.get(hs6)
@@ -193,13 +209,18 @@ class Classifier:
         """
         if not items:
             return []
-        queries = [_query(item) for item in items]
+        generation = self.model.generation
         depth = max(item.top_k for item in items) + 1
-        ranked = self.model.rank(queries, depth, memo)
-        return [
-            self._classification(_truncate(r, item.top_k + 1))
-            for r, item in zip(ranked, items, strict=True)
-        ]
+        keys = [(generation, _query(item), depth, item.top_k) for item in items]
+
+        def classify(missing: list[tuple[int, Query, int, int]]) -> list[Classification]:
+            ranked = self.model.rank([query for _g, query, _d, _k in missing], depth, memo)
+            return [
+                self._classification(_truncate(r, top_k + 1))
+                for r, (_g, _q, _d, top_k) in zip(ranked, missing, strict=True)
+            ]
+
+        return self._classified.answers(keys, classify)
 
     def validate_code(
         self, code: str, description: str, policy: PlausibilityPolicy | None = None
@@ -217,6 +238,17 @@ class Classifier:
         policy = policy or PlausibilityPolicy()
         if not pairs:
             return []
+        generation = self.model.generation
+        keys = [(generation, code, description, policy) for code, description in pairs]
+        return self._checked.answers(
+            keys,
+            lambda missing: self._validate([(c, d) for _g, c, d, _p in missing], policy, memo),
+        )
+
+    def _validate(
+        self, pairs: Sequence[tuple[str, str]], policy: PlausibilityPolicy, memo: ScoreMemo | None
+    ) -> list[CodeCheck]:
+        """validate_codes of pairs not remembered: one model pass for them all."""
         memo = memo if memo is not None else ScoreMemo()
         queries = [Query(description) for _code, description in pairs]
         measured = self.model.probability_of(queries, [code for code, _ in pairs], memo)
@@ -269,6 +301,7 @@ class ClassificationDomain:
         self.nomenclature = classifier.nomenclature
         self.tariff = tariff
         self.engine = engine
+        self._overrides = EvaluationMemo()  # descriptions repeat: so do the packs' answers
 
     @classmethod
     def load(
@@ -311,7 +344,9 @@ class ClassificationDomain:
         memo = ScoreMemo()  # this batch only: each distinct query is scored once
         classifications = self.classifier.classify_many(items, memo)
         evaluations = self.engine.evaluate_many(
-            DOMAIN, [(OVERRIDE_JURISDICTION, on, _facts(item)) for item in items]
+            DOMAIN,
+            [(OVERRIDE_JURISDICTION, on, _facts(item)) for item in items],
+            memo=self._overrides,
         )
         policy = self._policy(on)
         declared = [(i, item) for i, item in enumerate(items) if item.declared_code]
@@ -370,7 +405,11 @@ class ClassificationDomain:
         """Check a declared code against HS 2022, the description and the overrides."""
         on = on or datetime.date.today()
         evaluation = self.engine.evaluate(
-            DOMAIN, OVERRIDE_JURISDICTION, on, _facts(ItemDescription(description))
+            DOMAIN,
+            OVERRIDE_JURISDICTION,
+            on,
+            _facts(ItemDescription(description)),
+            memo=self._overrides,
         )
         check = self.classifier.validate_code(code, description, self._policy(on))
         override = _override(evaluation.values)

@@ -18,10 +18,12 @@ from __future__ import annotations
 import bisect
 import hashlib
 import math
-from collections import Counter
-from collections.abc import Iterator, Sequence
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -81,20 +83,105 @@ class Ranked:
     evidence_text: str
 
 
+ScoredRow = tuple[IntArray | None, npt.NDArray[np.floating], int]
+"""(candidate classes or None, probabilities, best document) of one query."""
+
+
 class ScoreMemo:
     """Per-query candidate probabilities, computed once and reused within one call.
 
-    Created by a caller for the span of one request or batch (never shared globally), so the
-    ranking, declared-code validation and classification of the same query share one model
-    pass. Each entry is (candidate classes or None, probabilities, best document) of one query:
-    with the ranker the classes are its candidates best first; without it the probabilities
-    cover every class and the classes are None.
+    Created by a caller for the span of one request or batch, so the ranking, declared-code
+    validation and classification of the same query share one model pass. Each entry is a
+    ScoredRow: with the ranker the classes are its candidates best first; without it the
+    probabilities cover every class and the classes are None. (Across batches the model keeps
+    its own bounded recent_scores().)
     """
 
     __slots__ = ("rows",)
 
     def __init__(self) -> None:
-        self.rows: dict[Query, tuple[IntArray | None, npt.NDArray[np.floating], int]] = {}
+        self.rows: dict[Query, ScoredRow] = {}
+
+
+FeatureKey = tuple[tuple[int, ...], tuple[float, ...]]
+"""A query's feature ids and weights in order: all its scores are computed from."""
+
+RECENT_SCORES_BYTES = 16 << 20
+"""Array bytes of scored rows a model keeps across batches (about 30,000 queries with the
+ranker, about 700 with softmax rows over every subheading)."""
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class LruMemo(Generic[K, V]):
+    """Answers of a pure computation kept across calls: products repeat from parcel to parcel.
+
+    At most `limit` in total weight (each answer weighs 1, or what `weight` says), least
+    recently used dropped; thread-safe (the service answers batches concurrently).
+    """
+
+    def __init__(self, limit: int, weight: Callable[[V], int] | None = None) -> None:
+        self.limit = limit
+        self._weight = weight
+        self._answers: OrderedDict[K, V] = OrderedDict()
+        self._total = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            answer = self._answers.get(key)
+            if answer is not None:
+                self._answers.move_to_end(key)
+            return answer
+
+    def put(self, key: K, answer: V) -> None:
+        with self._lock:
+            if key in self._answers:
+                return
+            self._answers[key] = answer
+            self._total += self._weight(answer) if self._weight else 1
+            while self._total > self.limit and self._answers:
+                _key, dropped = self._answers.popitem(last=False)
+                self._total -= self._weight(dropped) if self._weight else 1
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+            self._total = 0
+
+    def answers(self, keys: Sequence[K], compute: Callable[[list[K]], Sequence[V]]) -> list[V]:
+        """The answer of each key: remembered ones, the others by one call of `compute` with
+        the distinct missing keys (and remembered from then on)."""
+        found = [self.get(key) for key in keys]
+        missing = list(
+            dict.fromkeys(k for k, known in zip(keys, found, strict=True) if known is None)
+        )
+        computed = dict(zip(missing, compute(missing) if missing else (), strict=True))
+        for key, answer in computed.items():
+            self.put(key, answer)
+        return [
+            known if known is not None else computed[key]
+            for key, known in zip(keys, found, strict=True)
+        ]
+
+
+def recent_scores(max_bytes: int = RECENT_SCORES_BYTES) -> LruMemo[FeatureKey, ScoredRow]:
+    """Scored rows across batches, keyed by the query's features, bounded by their bytes.
+
+    Keyed by features, spellings that normalise alike ("USB Cable", "usb cable") share a row,
+    and a row is exactly what scoring those features again would give. The model empties it
+    whenever its calibration changes, so a row never outlives the model version it came from.
+    """
+    return LruMemo(max_bytes, _row_bytes)
+
+
+def _row_bytes(row: ScoredRow) -> int:
+    classes, probabilities, _doc = row
+    return probabilities.nbytes + (classes.nbytes if classes is not None else 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +189,10 @@ class _Features:
     ids: tuple[int, ...]
     weights: tuple[float, ...]
     words: frozenset[str]
+
+    @property
+    def key(self) -> FeatureKey:
+        return self.ids, self.weights
 
 
 @dataclass
@@ -156,6 +247,9 @@ class HsModel:
         self.temperature = 0.05
         self.abstention = -math.inf
         self.ranker: Ranker | None = None
+        self.recent = recent_scores()
+        self.generation = 0
+        """Counts calibrations: part of the key of anything remembered from this model."""
         self._build()
 
     # -- building --------------------------------------------------------------------------
@@ -392,7 +486,13 @@ class HsModel:
                 if loss < best_fit[0]:
                     best_fit = (loss, float(t), float(b))
         _loss, self.temperature, self.abstention = best_fit
+        self._recalibrated()
         return self.temperature, self.abstention
+
+    def _recalibrated(self) -> None:
+        """Scores change with the calibration: forget the old ones, tell remembering callers."""
+        self.recent.clear()
+        self.generation += 1
 
     def _score_blocks(
         self, queries: Sequence[Query], exclude: Sequence[int] | None = None
@@ -420,6 +520,7 @@ class HsModel:
             classes.append(found.classes)
             features.append(found.features)
         self.ranker = train_ranker(np.concatenate(features), np.concatenate(classes), truth, seed)
+        self._recalibrated()
         return self.ranker
 
     def _candidate_probabilities(
@@ -444,22 +545,35 @@ class HsModel:
     ) -> tuple[IntArray | None, npt.NDArray[np.floating], IntArray]:
         """(candidate classes or None, probabilities, best documents) of the queries.
 
-        Each distinct query not yet in `memo` is scored once; the rows are then gathered in the
-        order of `queries`. Without the ranker the probabilities cover every class.
+        Each query not yet in `memo` is taken from the recent scores, or scored once per
+        distinct features (queries that normalise alike share a row) and remembered there; the
+        rows are then gathered in the order of `queries`. Without the ranker the probabilities
+        cover every class.
         """
         memo = memo if memo is not None else ScoreMemo()
         rows = memo.rows
-        missing = list(dict.fromkeys(q for q in queries if q not in rows))
-        if missing:
-            if self.ranker is not None:
-                classes, probs, docs = self._candidate_probabilities(missing)
-                for i, query in enumerate(missing):
-                    rows[query] = (classes[i], probs[i], int(docs[i]))
+        missing: dict[FeatureKey, list[Query]] = {}
+        for query in dict.fromkeys(q for q in queries if q not in rows):
+            key = self._featurise(query).key
+            row = self.recent.get(key)
+            if row is None:
+                missing.setdefault(key, []).append(query)
             else:
-                scores, docs = self.class_scores(missing)
+                rows[query] = row
+        if missing:
+            first = [alike[0] for alike in missing.values()]
+            if self.ranker is not None:
+                classes, probs, docs = self._candidate_probabilities(first)
+                scored = [
+                    (classes[i].copy(), probs[i].copy(), int(docs[i])) for i in range(len(first))
+                ]
+            else:
+                scores, docs = self.class_scores(first)
                 softmax = self.probabilities(scores)
-                for i, query in enumerate(missing):
-                    rows[query] = (None, softmax[i], int(docs[i]))
+                scored = [(None, softmax[i].copy(), int(docs[i])) for i in range(len(first))]
+            for (key, alike), row in zip(missing.items(), scored, strict=True):
+                self.recent.put(key, row)
+                rows.update(dict.fromkeys(alike, row))
         found = [rows[q] for q in queries]
         best_docs = np.asarray([doc for _c, _p, doc in found], dtype=np.int64)
         probabilities = np.stack([p for _c, p, _d in found])

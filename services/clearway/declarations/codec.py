@@ -6,6 +6,7 @@ so the caller gets one INVALID_ARGUMENT that lists them all.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -35,10 +36,32 @@ MAX_ITEMS = 999
 DECLARATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
 HS_CODE = re.compile(r"\d{6}(\d{2}){0,2}")
 IOSS_NUMBER = re.compile(r"IM\d{10}")
+MATERIAL_HS_CODE = re.compile(r"\d{4,10}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _enum_name(enum_type: EnumTypeWrapper, number: int) -> str | None:
+    """The name of a value without the enum's prefix, None for a number the enum lacks
+    (remembered: EnumTypeWrapper.Name is slow enough to show in every declaration read;
+    bounded, since open enums let a caller send any number)."""
+    try:
+        name: str = enum_type.Name(number)
+    except ValueError:
+        return None
+    return name.removeprefix(enum_type.Name(0).removesuffix("UNSPECIFIED"))
 
 
 def money_from_proto(message: money_pb2.Money) -> Decimal:
-    return Decimal(message.units) + Decimal(message.nanos) / NANOS
+    nanos = message.nanos
+    if not nanos:
+        return Decimal(message.units)  # what adding 0 / 10^9 (exponent 0) gives
+    return Decimal(message.units) + _fraction(nanos)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fraction(nanos: int) -> Decimal:
+    """nanos / 10^9, remembered: prices repeat their cents, and the division is the slow part."""
+    return Decimal(nanos) / NANOS
 
 
 def money_to_proto(money: Money) -> money_pb2.Money:
@@ -146,13 +169,11 @@ class DeclarationReader:
         """
         if not number:
             return ""
-        try:
-            name: str = enum_type.Name(number)
-        except ValueError:
+        name = _enum_name(enum_type, number)
+        if name is None:
             self.violations.add(path, f"{number} is not a known value")
             return ""
-        prefix = enum_type.Name(0).removesuffix("UNSPECIFIED")
-        return name.removeprefix(prefix)
+        return name
 
     def party(self, message: common_pb2.Party, path: str, role: str) -> Party | None:
         if not message.ByteSize():
@@ -189,7 +210,7 @@ class DeclarationReader:
             mpath = f"{path}.materials[{index}]"
             value = self.money(material.value, f"{mpath}.value")
             code = material.hs_code.replace(".", "")
-            if not re.fullmatch(r"\d{4,10}", code):
+            if not MATERIAL_HS_CODE.fullmatch(code):
                 self.violations.add(f"{mpath}.hs_code", "must be 4 to 10 digits")
             if value is not None:
                 materials.append(

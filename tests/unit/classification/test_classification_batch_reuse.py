@@ -1,4 +1,5 @@
-"""The batch path scores each distinct query once and answers exactly as the single-item path."""
+"""The batch path scores each distinct query once and answers exactly as the single-item path;
+queries scored in earlier batches are not scored again, with the same answers."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from clearway.classification.domain import ClassificationDomain, ItemDescription
-from clearway.classification.model import HsModel, Query, ScoreMemo
+from clearway.classification.model import HsModel, LruMemo, Query, ScoreMemo, recent_scores
 from clearway.reference.classification_refs import load_parcel_references
 from clearway.reference.datadir import starter_data_dir
 
@@ -110,6 +111,7 @@ def assert_batch_matches(
         for item in items
         if item.declared_code
     ]
+    domain.classifier.forget()  # what the batch itself scores, not what earlier calls did
     seen = count_scored_queries(domain.classifier.model, monkeypatch)
     answers = domain.classify_many(items, ON)
     assert answers == expected
@@ -117,7 +119,13 @@ def assert_batch_matches(
         Query(i.description, " ".join(p for p in (i.category_path, i.material, i.brand) if p))
         for i in items
     }
-    assert len(seen) == len(set(seen)) == len(distinct)  # each distinct query scored once
+    # each distinct query is scored once, queries that normalise alike once together
+    model = domain.classifier.model
+    features = {model._featurise(query).key for query in distinct}
+    assert len(seen) == len({model._featurise(query).key for query in seen}) == len(features)
+    seen.clear()
+    assert domain.classify_many(items, ON) == expected
+    assert seen == []  # the next batch reuses the rows of the previous ones
     checks = [a.declared_check for a in answers if a.declared_check is not None]
     assert [v.check.confidence for v in validations] == [c.confidence for c in checks]
     assert any(not c.plausible for c in checks) and any(c.plausible for c in checks)
@@ -164,3 +172,61 @@ def test_batch_matches_single_items_ranker(
         assert_batch_matches(domain, varied_items(descriptions, codes), monkeypatch)
     finally:
         domain.close()
+
+
+def test_recent_scores_are_keyed_by_features_and_bounded(
+    starter_domain: ClassificationDomain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = starter_domain.classifier.model
+    model.recent.clear()
+    seen = count_scored_queries(model, monkeypatch)
+    first = model.rank([Query("Wireless Bluetooth Headphones")], 3)
+    # the same words in another case normalise to the same features: no second scoring
+    assert model.rank([Query("wireless bluetooth HEADPHONES")], 3) == first
+    assert seen == [Query("Wireless Bluetooth Headphones")]
+    model.rank([Query("leather wallet")], 3)
+    assert len(model.recent) == 2
+    rows = ScoreMemo()
+    model.rank([Query("leather wallet"), Query("green tea bags"), Query("wool jumper")], 3, rows)
+    scored = list(rows.rows.values())
+    one_row = scored[0][1].nbytes  # softmax rows (no ranker on the starter set): same size
+    recent = recent_scores(max_bytes=2 * one_row)
+    for number, row in enumerate(scored):
+        recent.put(((number,), (1.0,)), row)
+    assert recent.get(((1,), (1.0,))) is scored[1]  # now the most recently used
+    recent.put(((3,), (1.0,)), scored[0])
+    assert len(recent) == 2
+    assert recent.get(((0,), (1.0,))) is None and recent.get(((2,), (1.0,))) is None
+    assert recent.get(((1,), (1.0,))) is scored[1]
+
+
+def test_recalibration_forgets_recent_scores(starter_domain: ClassificationDomain) -> None:
+    model = starter_domain.classifier.model
+    model.rank([Query("stoneware mug")], 3)
+    assert len(model.recent) > 0
+    temperature, abstention, generation = model.temperature, model.abstention, model.generation
+    references = load_parcel_references(starter_data_dir())[:30]
+    try:
+        model.fit_calibration(
+            [Query(r.text) for r in references], [r.hs6 for r in references], [-1] * 30
+        )
+        assert len(model.recent) == 0
+        assert model.generation == generation + 1
+    finally:
+        model.temperature, model.abstention = temperature, abstention
+        model.recent.clear()
+
+
+def test_lru_memo_computes_each_missing_key_once_and_keeps_the_latest() -> None:
+    calls: list[list[str]] = []
+
+    def upper(keys: list[str]) -> list[str]:
+        calls.append(keys)
+        return [key.upper() for key in keys]
+
+    memo: LruMemo[str, str] = LruMemo(limit=3)
+    assert memo.answers(["a", "b", "a"], upper) == ["A", "B", "A"]
+    assert memo.answers(["b", "c", "d"], upper) == ["B", "C", "D"]
+    assert calls == [["a", "b"], ["c", "d"]]
+    assert len(memo) == 3 and memo.get("a") is None  # the least recently used went first
+    assert memo.answers([], upper) == [] and len(calls) == 2

@@ -50,9 +50,11 @@ def test_calibrated_probabilities_keep_order_and_mass(features: np.ndarray) -> N
     calibrated = ranker.probabilities(features)
     assert np.all(calibrated >= 0) and np.all(calibrated.sum(axis=1) <= 1 + 1e-9)
     for row in range(len(raw)):
-        assert np.array_equal(
-            np.argsort(-raw[row], kind="stable"), np.argsort(-calibrated[row], kind="stable")
-        ) or np.allclose(raw[row], raw[row][0])
+        # a clearly larger raw probability never gets a smaller calibrated one; raw values a
+        # rounding error apart (2e-16 features) may come out of calibration as exact ties
+        r, c = raw[row], calibrated[row]
+        above = r[:, None] > r[None, :] + 1e-12
+        assert not np.any(above & (c[:, None] < c[None, :] - 1e-12))
 
 
 def test_platt_is_identity_like_on_calibrated_answers() -> None:
