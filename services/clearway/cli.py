@@ -294,6 +294,41 @@ def command_submit(args: argparse.Namespace) -> int:
     return submit_manifest(args.file, target, args.chunk, caller, sys.stdout, args.output)
 
 
+def reevaluate_held(target: str, limit: int, caller: Caller, out: TextIO) -> int:
+    """Have the orchestrator decide again the partner's parcels held pending checks (after a
+    service came back); print each new decision and a summary."""
+    started = time.monotonic()
+    try:
+        with caller.channel(target) as channel:
+            response = clearance_pb2_grpc.ClearanceServiceStub(channel).ReevaluateHeld(
+                clearance_pb2.ReevaluateHeldRequest(limit=limit), metadata=caller.metadata
+            )
+    except grpc.RpcError as error:
+        print(f"reevaluate failed: {error.code().name}: {error.details()}", file=sys.stderr)
+        return 1
+    summary = ManifestSummary()
+    for decision in response.decisions:
+        result = clearance_pb2.ManifestResult(
+            declaration_id=decision.declaration_id, decision=decision
+        )
+        print(summary.add(result), file=out)
+    print(
+        f"{len(response.decisions)} held parcels re-evaluated, {response.still_held} still held",
+        file=out,
+    )
+    if response.decisions:
+        for line in summary.lines(time.monotonic() - started):
+            print(line, file=out)
+    return 0
+
+
+def command_reevaluate(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    caller = Caller.of(settings, args.partner, args.token)
+    target = args.target or settings.address("clearance")
+    return reevaluate_held(target, args.limit, caller, sys.stdout)
+
+
 def command_rules_test(args: argparse.Namespace) -> int:
     from clearway.rules.casetest import run_cases
 
@@ -325,6 +360,10 @@ DELEGATED_COMMANDS = {
         "clearway.classification.evaluate:main",
         "measure the classifier on the held-out parcel references",
     ),
+    "screen": (
+        "clearway.risk.screen:main",
+        "screen JSONL names against the sanctions lists, one JSON match a line",
+    ),
 }
 
 
@@ -353,6 +392,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", type=Path, help="append one JSON result a line; a rerun resumes after them"
     )
     submit.set_defaults(handler=command_submit)
+
+    reevaluate = commands.add_parser(
+        "reevaluate", help="decide again the parcels held pending checks (a service is back)"
+    )
+    reevaluate.add_argument("--target", help="orchestrator host:port (default from settings)")
+    reevaluate.add_argument("--partner", default="default", help="partner id (dev mode)")
+    reevaluate.add_argument("--token", default=os.environ.get(TOKEN_VARIABLE, ""), help=TOKEN_HELP)
+    reevaluate.add_argument(
+        "--limit", type=int, default=0, help="at most this many, oldest first (0: up to 1000)"
+    )
+    reevaluate.set_defaults(handler=command_reevaluate)
 
     rules = commands.add_parser("rules", help="rule packs")
     rules_commands = rules.add_subparsers(dest="rules_command", required=True)

@@ -21,9 +21,16 @@ import grpc
 from clearway.orchestrator.clients import ServiceClients
 from clearway.orchestrator.flow import ClearanceFlow
 from clearway.orchestrator.service import OrchestratorService
+from clearway.runtime.auth import PartnerAuthenticator
 from clearway.runtime.server import ClearwayService, serve
 from clearway.runtime.settings import Settings
-from clearway.store.base import DecisionRecord, DecisionStore, StoredDecision
+from clearway.store.base import (
+    DecisionRecord,
+    DecisionStore,
+    StoredDecision,
+    StoredPurchase,
+    stored_decision,
+)
 from clearway.v1 import (
     classification_pb2,
     classification_pb2_grpc,
@@ -72,19 +79,13 @@ class NullStore(DecisionStore):
         return {}
 
     def save_many(self, records: Sequence[DecisionRecord]) -> list[StoredDecision]:
-        return [
-            StoredDecision(
-                partner_id=r.partner_id,
-                declaration_id=r.declaration_id,
-                payload=r.payload,
-                payload_sha256=r.payload_sha256,
-                outcome=r.outcome,
-                decided_at=r.decided_at,
-                decision=r.decision,
-                revision=1,
-            )
-            for r in records
-        ]
+        return [stored_decision(r, 1) for r in records]
+
+    def year_purchases(
+        self, consumers: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], list[StoredPurchase]]:
+        """No purchases stored: every consumer's yearly total is known and zero."""
+        return {consumer: [] for consumer in consumers}
 
 
 def _explanation() -> common_pb2.Explanation:
@@ -307,9 +308,10 @@ class FloorClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
 
     def __init__(self, service: FloorClearanceService) -> None:
         self.service = service
+        self.authenticator = PartnerAuthenticator(service.settings)
 
     def _clear(
-        self, declarations: Sequence[common_pb2.Declaration]
+        self, partner_id: str, declarations: Sequence[common_pb2.Declaration]
     ) -> list[clearance_pb2.Decision]:
         clients = self.service.domain
         timeout = self.service.settings.call_timeout_seconds + 0.005 * len(declarations)
@@ -361,7 +363,7 @@ class FloorClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
         risk = clients.risk.AssessRiskBatch.future(
             risk_pb2.AssessRiskBatchRequest(
                 requests=[
-                    risk_pb2.AssessRiskRequest(declaration=d, items=c)
+                    risk_pb2.AssessRiskRequest(declaration=d, items=c, partner_id=partner_id)
                     for d, c in zip(declarations, contexts, strict=True)
                 ]
             ),
@@ -386,7 +388,7 @@ class FloorClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
     def SubmitDeclaration(
         self, request: clearance_pb2.SubmitDeclarationRequest, context: grpc.ServicerContext
     ) -> clearance_pb2.SubmitDeclarationResponse:
-        (decision,) = self._clear([request.declaration])
+        (decision,) = self._clear(self.authenticator.partner_of(context), [request.declaration])
         return clearance_pb2.SubmitDeclarationResponse(decision=decision)
 
     def SubmitManifest(
@@ -394,13 +396,14 @@ class FloorClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
         request_iterator: Iterator[clearance_pb2.SubmitManifestRequest],
         context: grpc.ServicerContext,
     ) -> Iterator[clearance_pb2.SubmitManifestResponse]:
+        partner_id = self.authenticator.partner_of(context)
         for chunk in request_iterator:
             yield clearance_pb2.SubmitManifestResponse(
                 results=[
                     clearance_pb2.ManifestResult(
                         declaration_id=decision.declaration_id, decision=decision
                     )
-                    for decision in self._clear(chunk.declarations)
+                    for decision in self._clear(partner_id, chunk.declarations)
                 ]
             )
 

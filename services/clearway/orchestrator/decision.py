@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from clearway.rules import Evaluation, RulesEngine
+from clearway.rules import Evaluation, EvaluationMemo, RulesEngine
 
 CHANNEL_NAMES = {0: "green", 1: "green", 2: "yellow", 3: "red", 4: "block"}
+DOMAIN = "clearance"
+MEMO_LIMIT = 65536
+"""Clearance answers remembered: the pack decides on a handful of flat facts, so most parcels
+of a manifest repeat a combination already decided (green, nothing due, DAP...), and one
+durable_rules evaluation costs more than the rest of the decision."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +52,13 @@ def tariff_code_used(
     return classified, classified_national
 
 
-def decide(engine: RulesEngine, facts: list[tuple[date, DecisionFacts]]) -> list[Evaluation]:
-    """Evaluate the clearance pack for a chunk of declarations in one engine call."""
+def decide(
+    engine: RulesEngine,
+    facts: Sequence[tuple[date, DecisionFacts]],
+    memo: EvaluationMemo | None = None,
+) -> list[Evaluation]:
+    """Evaluate the clearance pack for a chunk of declarations in one engine call, reusing
+    the answers `memo` remembers."""
     return engine.evaluate_many(
-        "clearance", [(f.destination_country, on, f.as_facts()) for on, f in facts]
+        DOMAIN, [(f.destination_country, on, f.as_facts()) for on, f in facts], memo=memo
     )

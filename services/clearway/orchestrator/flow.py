@@ -9,30 +9,43 @@ released unchecked; resubmitting them later re-evaluates them.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import logging
 import re
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import grpc
-from google.protobuf import json_format
+from google.protobuf import timestamp_pb2
 from google.protobuf.message import Message
 from google.rpc import status_pb2
+from google.type import money_pb2
 
-from clearway.declarations.codec import DeclarationReader, money_from_proto, read_declaration
-from clearway.declarations.model import Declaration
+from clearway.declarations.codec import (
+    DeclarationReader,
+    money_from_proto,
+    money_to_proto,
+    read_declaration,
+)
+from clearway.declarations.model import Address, Declaration, Money, Party
 from clearway.orchestrator.clients import ServiceClients
 from clearway.orchestrator.decision import (
     CHANNEL_NAMES,
+    MEMO_LIMIT,
     DecisionFacts,
     decide,
     tariff_code_used,
 )
-from clearway.rules import RulesEngine
+from clearway.risk.history import party_key
+from clearway.risk.screening import normalise
+from clearway.rules import EvaluationMemo, RulesEngine
 from clearway.runtime.errors import (
     Aborted,
     AlreadyExists,
@@ -49,7 +62,10 @@ from clearway.store.base import (
     DecisionRecord,
     DecisionStore,
     StoredDecision,
+    StoredPurchase,
+    YearPurchase,
     payload_digest,
+    stored_answer,
 )
 from clearway.v1 import (
     classification_pb2,
@@ -65,6 +81,10 @@ log = logging.getLogger(__name__)
 PENDING = "HOLD_PENDING_CHECKS"
 CANCELLED = "CANCELLED"
 FINAL_OUTCOMES = frozenset({"RELEASE", "REFUSE"})
+YEARLY_LIMITS = {"CN": ("CNY", "CN_CROSS_BORDER_RETAIL")}
+"""Destinations with a consumer's yearly limit: the currency of the total, and the regime whose
+declarations count in it (China's RMB 26,000 for cross-border retail imports)."""
+CONSUMER_LOCK_STRIPES = 64
 _REQUEST_INDEX = re.compile(r"^requests\[(\d+)\]\.(.+)$")
 
 
@@ -95,7 +115,25 @@ class _Work:
     valuation: valuation_pb2.CalculateChargesResponse | None = None
     risk: risk_pb2.AssessRiskResponse | None = None
     decision: clearance_pb2.Decision | None = None
+    outcome: str = PENDING
+    decided_at: datetime | None = None
     manual_assessment: bool = False
+    consumer: tuple[str, int] | None = None
+    """(consumer key, year) when the destination has a yearly limit and the consumer is known."""
+
+    def __post_init__(self) -> None:
+        if self.model.destination_country in YEARLY_LIMITS and self.model.consignee is not None:
+            key = consumer_key(self.model.consignee)
+            if key is not None:
+                self.consumer = (key, self.model.declaration_date.year)
+
+
+@dataclass(frozen=True)
+class _RiskCall:
+    """The risk call in flight: whom it asked about, in the order of its answers."""
+
+    asked: list[_Work]
+    call: Future[risk_pb2.AssessRiskBatchResponse]
 
 
 class ClearanceFlow:
@@ -105,11 +143,20 @@ class ClearanceFlow:
         store: DecisionStore,
         engine: RulesEngine,
         call_timeout: float,
+        parallel_calls: int = 8,
     ) -> None:
         self.clients = clients
         self.store = store
         self.engine = engine
         self.call_timeout = call_timeout
+        self.decisions = EvaluationMemo(MEMO_LIMIT)
+        self._calls = ThreadPoolExecutor(parallel_calls, thread_name_prefix="clearance-call")
+        self._consumer_locks = tuple(threading.Lock() for _ in range(CONSUMER_LOCK_STRIPES))
+
+    def close(self) -> None:
+        """Stop the threads of the parallel calls (the clients, store and engine are the
+        caller's)."""
+        self._calls.shutdown(wait=True)
 
     def _deadline(self, batch_size: int) -> float:
         """Per-call deadline: the configured timeout plus a little per parcel of the batch."""
@@ -135,19 +182,35 @@ class ClearanceFlow:
 
         work = self._idempotency(partner_id, candidates, results)
         if work:
-            for item, error in self._evaluate(work):
-                results[item.index] = ClearanceResult(item.model.declaration_id, error=error)
-            decided = [w for w in work if results[w.index] is None]
-            records = [self._record(partner_id, w) for w in decided]
-            for w, record, stored in zip(
-                decided, records, self.store.save_many(records), strict=True
-            ):
+            with self._consumers_locked(work):
+                for item, error in self._evaluate(partner_id, work):
+                    results[item.index] = ClearanceResult(item.model.declaration_id, error=error)
+                decided = [w for w in work if results[w.index] is None]
+                records = [self._record(partner_id, w) for w in decided]
+                saved = self.store.save_many(records)
+            for w, record, stored in zip(decided, records, saved, strict=True):
                 results[w.index] = ClearanceResult(
                     w.model.declaration_id,
                     decision=clearance_pb2.Decision.FromString(stored.decision),
                     replayed=stored.decision != record.decision,
                 )
         return [r for r in results if r is not None]
+
+    @contextlib.contextmanager
+    def _consumers_locked(self, work: Sequence[_Work]) -> Iterator[None]:
+        """Hold the consumers of `work` from reading their yearly totals until their decisions
+        are stored, so two chunks in flight never both count from the same total.
+
+        Striped locks taken in order (never a deadlock); only this process's chunks wait, so
+        orchestrator replicas on one database can still race for the same consumer.
+        """
+        stripes = sorted(
+            {hash(w.consumer[0]) % CONSUMER_LOCK_STRIPES for w in work if w.consumer is not None}
+        )
+        with contextlib.ExitStack() as held:
+            for stripe in stripes:
+                held.enter_context(self._consumer_locks[stripe])
+            yield
 
     def amend(
         self, partner_id: str, amended: common_pb2.Declaration, reason: str
@@ -164,10 +227,13 @@ class ClearanceFlow:
         if payload_digest(payload) == current.payload_sha256:
             return clearance_pb2.Decision.FromString(current.decision), current.revision
         work = _Work(0, amended, model, payload)
-        for _, error in self._evaluate([work]):
-            raise error
-        record = dataclasses.replace(self._record(partner_id, work), kind="amended", reason=reason)
-        stored = self._supersede(record, current.revision)
+        with self._consumers_locked([work]):
+            for _, error in self._evaluate(partner_id, [work]):
+                raise error
+            record = dataclasses.replace(
+                self._record(partner_id, work), kind="amended", reason=reason
+            )
+            stored = self._supersede(record, current.revision)
         return clearance_pb2.Decision.FromString(stored.decision), stored.revision
 
     def cancel(
@@ -259,14 +325,25 @@ class ClearanceFlow:
                 work.append(w)
         return work
 
-    def _evaluate(self, work: list[_Work]) -> list[tuple[_Work, ClearwayError]]:
-        """Decide every declaration of `work`; return those a service rejected as bad input."""
+    def _evaluate(self, partner_id: str, work: list[_Work]) -> list[tuple[_Work, ClearwayError]]:
+        """Decide every declaration of `work`; return those a service rejected as bad input.
+
+        Risk needs only the classified items, so its call runs (on the flow's pool) while
+        origin and then valuation answer; its answers are kept for the parcels still in play
+        afterwards, exactly those it would have been asked about after them.
+        """
         rejected = self._classify(work)
         live = _excluding(work, rejected)
+        if not live:
+            return rejected
+        risk = self._start_risk(partner_id, [w for w in live if not w.unavailable])
         rejected += self._decide_origin(live)
         live = _excluding(live, rejected)
+        ready = [w for w in live if not w.unavailable]
+        if ready:
+            rejected += self._value(partner_id, ready)
+        _record_risk(ready, risk)
         if live:
-            rejected += self._value_and_assess(live)
             self._decide(_excluding(live, rejected))
         return rejected
 
@@ -383,66 +460,82 @@ class ClearanceFlow:
                 _record_origin(w, answer)
         return rejected
 
-    def _value_and_assess(self, work: list[_Work]) -> list[tuple[_Work, ClearwayError]]:
-        """Valuation and risk in parallel: both only need the classified items."""
+    def _start_risk(self, partner_id: str, work: list[_Work]) -> _RiskCall | None:
+        """AssessRiskBatch on the flow's own threads (a grpc .future() starts a thread per call).
+
+        The partner goes with each declaration: risk keeps its history by (partner, id).
+        """
+        if not work:
+            return None
+        request = risk_pb2.AssessRiskBatchRequest(
+            requests=[
+                risk_pb2.AssessRiskRequest(
+                    declaration=w.proto, items=w.items, partner_id=partner_id
+                )
+                for w in work
+            ]
+        )
+        call = self._calls.submit(
+            contextvars.copy_context().run,  # the caller's trace goes with the call
+            self.clients.risk.AssessRiskBatch,
+            request,
+            timeout=self._deadline(len(work)),
+        )
+        return _RiskCall(work, call)
+
+    def _value(self, partner_id: str, ready: list[_Work]) -> list[tuple[_Work, ClearwayError]]:
+        """Duties and taxes of the parcels ready for them; refusals as bad input come back.
+
+        A consumer with a yearly limit is valued once per call with the total of its
+        purchases stored so far; its further parcels of the chunk wait for a later call that
+        counts the earlier ones' answers (usually there are none, and one call does).
+        """
+        totals = _YearTotals(
+            partner_id, self.store.year_purchases([w.consumer for w in ready if w.consumer])
+        )
         rejected: list[tuple[_Work, ClearwayError]] = []
-        ready = [w for w in work if not w.unavailable]
-        if not ready:
-            return rejected
-        deadline = self._deadline(len(ready))
-        valuation_call = self.clients.valuation.CalculateChargesBatch.future(
-            valuation_pb2.CalculateChargesBatchRequest(
-                requests=[
-                    valuation_pb2.CalculateChargesRequest(declaration=w.proto, items=w.items)
-                    for w in ready
-                ]
-            ),
-            timeout=deadline,
-        )
-        risk_call = self.clients.risk.AssessRiskBatch.future(
-            risk_pb2.AssessRiskBatchRequest(
-                requests=[
-                    risk_pb2.AssessRiskRequest(declaration=w.proto, items=w.items) for w in ready
-                ]
-            ),
-            timeout=deadline,
-        )
+        for batch in _rounds(ready):
+            rejected += self._value_batch(batch, totals)
+        return rejected
+
+    def _value_batch(
+        self, ready: list[_Work], totals: _YearTotals
+    ) -> list[tuple[_Work, ClearwayError]]:
+        rejected: list[tuple[_Work, ClearwayError]] = []
         try:
-            valuations = valuation_call.result()
+            valuations = self.clients.valuation.CalculateChargesBatch(
+                valuation_pb2.CalculateChargesBatchRequest(
+                    requests=[
+                        valuation_pb2.CalculateChargesRequest(
+                            declaration=w.proto,
+                            items=w.items,
+                            consumer_year_total=totals.before(w),
+                        )
+                        for w in ready
+                    ]
+                ),
+                timeout=self._deadline(len(ready)),
+            )
         except grpc.RpcError as error:
             _mark_unavailable(ready, "valuation", error)
-        else:
-            for w, answer in zip(ready, valuations.responses, strict=True):
-                if answer.HasField("error"):
-                    refusal = _refusal(w, "valuation", answer.error)
-                    if refusal is not None:
-                        rejected.append((w, refusal))
-                    continue
-                w.valuation = answer
-                w.answers["valuation"] = _as_json(answer)
-                w.revisions["valuation"] = answer.rules_revision
-        try:
-            risks = risk_call.result()
-        except grpc.RpcError as error:
-            _mark_unavailable(ready, "risk", error)
-        else:
-            for w, answer in zip(ready, risks.responses, strict=True):
-                w.risk = answer
-                w.answers["risk"] = _as_json(answer)
-                w.revisions["risk"] = answer.rules_revision
-                w.reasons.extend(
-                    clearance_pb2.DecisionReason(
-                        source="risk",
-                        code=reason.code,
-                        text=reason.text,
-                        rule_id=reason.rule_id,
-                        line_number=reason.line_number,
-                    )
-                    for reason in answer.reasons
-                )
+            return rejected
+        for w, answer in zip(ready, valuations.responses, strict=True):
+            if answer.HasField("error"):
+                refusal = _refusal(w, "valuation", answer.error)
+                if refusal is not None:
+                    rejected.append((w, refusal))
+                continue
+            w.valuation = answer
+            w.answers["valuation"] = stored_answer(answer)
+            w.revisions["valuation"] = answer.rules_revision
+            totals.add(w)
         return rejected
 
     def _decide(self, work: list[_Work]) -> None:
+        """Decide the chunk; its parcels share one decision time (they are stored together)."""
+        decided_at = datetime.now(UTC)
+        stamp = timestamp_pb2.Timestamp()
+        stamp.FromDatetime(decided_at)
         facts = []
         for w in work:
             due = (
@@ -464,7 +557,7 @@ class ClearanceFlow:
                     ),
                 )
             )
-        for w, evaluation in zip(work, decide(self.engine, facts), strict=True):
+        for w, evaluation in zip(work, decide(self.engine, facts, self.decisions), strict=True):
             w.revisions["clearance"] = evaluation.revision
             w.answers["clearance"] = {"fired": [r.rule_id for r in evaluation.fired]}
             w.reasons.extend(
@@ -473,9 +566,12 @@ class ClearanceFlow:
                 )
                 for rule in evaluation.fired
             )
+            w.outcome = str(evaluation.values.get("outcome", PENDING))
+            w.decided_at = decided_at
             decision = clearance_pb2.Decision(
                 declaration_id=w.model.declaration_id,
-                outcome="OUTCOME_" + str(evaluation.values.get("outcome", PENDING)),
+                outcome="OUTCOME_" + w.outcome,
+                decided_at=stamp,
                 reasons=w.reasons,
                 payer=str(evaluation.values.get("payer", "none")),
                 items=w.items,
@@ -489,7 +585,6 @@ class ClearanceFlow:
                     notes=w.notes,
                 ),
             )
-            decision.decided_at.FromDatetime(datetime.now(UTC))
             if w.valuation is not None:
                 decision.regime = w.valuation.regime
                 decision.charges.extend(w.valuation.charges)
@@ -503,7 +598,7 @@ class ClearanceFlow:
 
     def _record(self, partner_id: str, w: _Work) -> DecisionRecord:
         decision = w.decision
-        if decision is None:
+        if decision is None or w.decided_at is None:
             raise RuntimeError(f"{w.model.declaration_id} reached the store undecided")
         return DecisionRecord(
             partner_id=partner_id,
@@ -511,12 +606,101 @@ class ClearanceFlow:
             payload=w.payload,
             destination_country=w.model.destination_country,
             declaration_date=w.model.declaration_date.isoformat(),
-            outcome=clearance_pb2.Outcome.Name(decision.outcome).removeprefix("OUTCOME_"),
-            decided_at=decision.decided_at.ToDatetime(tzinfo=UTC),
+            outcome=w.outcome,
+            decided_at=w.decided_at,
             decision=decision.SerializeToString(deterministic=True),
             service_answers=w.answers,
             rules_revisions=dict(w.revisions),
+            year_purchase=_year_purchase(w),
         )
+
+
+def consumer_key(consignee: Party) -> str | None:
+    """The consumer's pseudonymous key for yearly totals, as risk keys its history.
+
+    The identity document number when declared (China requires the buyer's ID number), else
+    risk's key of name, postal code and country; None when the name has nothing to key on.
+    """
+    identifier = normalise(consignee.identifier)
+    if identifier:
+        return party_key(
+            Party(
+                role=consignee.role,
+                name=f"identifier {identifier}",
+                address=Address(country=consignee.address.country),
+            )
+        )
+    if not normalise(consignee.name):
+        return None
+    return party_key(consignee)
+
+
+def _year_purchase(w: _Work) -> YearPurchase | None:
+    """What the decision adds to its consumer's yearly total: the customs value of a parcel
+    assessed under the limited regime and not refused."""
+    limit = YEARLY_LIMITS.get(w.model.destination_country)
+    if w.consumer is None or w.valuation is None or limit is None or w.outcome == "REFUSE":
+        return None
+    currency, regime = limit
+    value = w.valuation.customs_value
+    if w.valuation.regime != regime or value.currency_code != currency:
+        return None
+    return YearPurchase(w.consumer[0], w.consumer[1], money_from_proto(value), currency)
+
+
+class _YearTotals:
+    """The consumers' yearly totals during one chunk: stored purchases, then the chunk's."""
+
+    def __init__(
+        self, partner_id: str, stored: dict[tuple[str, int], list[StoredPurchase]]
+    ) -> None:
+        self.partner_id = partner_id
+        self.stored = stored
+        self.chunk: dict[tuple[str, int], dict[str, Decimal]] = {}
+
+    def before(self, w: _Work) -> money_pb2.Money | None:
+        """The total before `w` (without `w` and its earlier revisions); None when unknown."""
+        limit = YEARLY_LIMITS.get(w.model.destination_country)
+        if w.consumer is None or limit is None:
+            return None
+        currency = limit[0]
+        own = (self.partner_id, w.model.declaration_id)
+        total = sum(
+            (
+                p.amount
+                for p in self.stored.get(w.consumer, ())
+                if (p.partner_id, p.declaration_id) != own and p.currency == currency
+            ),
+            Decimal(0),
+        )
+        total += sum(
+            amount
+            for declaration_id, amount in self.chunk.get(w.consumer, {}).items()
+            if declaration_id != w.model.declaration_id
+        )
+        return money_to_proto(Money(total, currency))
+
+    def add(self, w: _Work) -> None:
+        """Count `w`'s valuation for its consumer's later parcels of the chunk (before the
+        decision: a parcel the chunk goes on to refuse still counts here, erring to the limit)."""
+        purchase = _year_purchase(w)
+        if purchase is not None and w.consumer is not None:
+            self.chunk.setdefault(w.consumer, {})[w.model.declaration_id] = purchase.amount
+
+
+def _rounds(ready: list[_Work]) -> list[list[_Work]]:
+    """Split `ready` so that no consumer with a yearly limit has two parcels in one call."""
+    rounds: list[list[_Work]] = []
+    seen: dict[tuple[str, int], int] = {}
+    for w in ready:
+        index = 0
+        if w.consumer is not None:
+            index = seen.get(w.consumer, 0)
+            seen[w.consumer] = index + 1
+        if index == len(rounds):
+            rounds.append([])
+        rounds[index].append(w)
+    return rounds
 
 
 def declaration_not_found(declaration_id: str) -> NotFound:
@@ -530,10 +714,6 @@ def declaration_not_found(declaration_id: str) -> NotFound:
 def _iso_date(declaration: common_pb2.Declaration) -> str:
     when = declaration.declaration_date
     return f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
-
-
-def _as_json(message: Message) -> dict[str, Any]:
-    return json_format.MessageToDict(message, preserving_proto_field_name=True)
 
 
 def _replay(stored: StoredDecision) -> ClearanceResult:
@@ -552,6 +732,34 @@ def _mark_unavailable(work: Sequence[_Work], service: str, error: grpc.RpcError)
     )
     for w in work:
         _hold(w, service, f"did not answer ({error.code().name}); held until it does")
+
+
+def _record_risk(ready: list[_Work], risk: _RiskCall | None) -> None:
+    """Keep the risk answers of the parcels in `ready`: asked about, and still in play."""
+    if risk is None:
+        return
+    try:
+        answers = risk.call.result()
+    except grpc.RpcError as error:
+        _mark_unavailable(ready, "risk", error)
+        return
+    keep = {id(w) for w in ready}
+    for w, answer in zip(risk.asked, answers.responses, strict=True):
+        if id(w) not in keep:
+            continue
+        w.risk = answer
+        w.answers["risk"] = stored_answer(answer)
+        w.revisions["risk"] = answer.rules_revision
+        w.reasons.extend(
+            clearance_pb2.DecisionReason(
+                source="risk",
+                code=reason.code,
+                text=reason.text,
+                rule_id=reason.rule_id,
+                line_number=reason.line_number,
+            )
+            for reason in answer.reasons
+        )
 
 
 def _refusal(w: _Work, service: str, status: status_pb2.Status) -> ClearwayError | None:
@@ -578,7 +786,7 @@ def _hold(w: _Work, service: str, why: str) -> None:
 
 
 def _record_origin(w: _Work, answer: origin_pb2.DecidePreferenceResponse) -> None:
-    w.answers["origin"] = _as_json(answer)
+    w.answers["origin"] = stored_answer(answer)
     w.revisions["origin"] = answer.rules_revision
     granted = {p.line_number: p.agreement for p in answer.items if p.granted}
     for context in w.items:
@@ -625,7 +833,7 @@ def _record_classification(
         f"confidence {answer.best.confidence:.2f}"
     )
     w.revisions["classification"] = answer.rules_revision
-    w.answers.setdefault("classification", []).append(_as_json(answer))
+    w.answers.setdefault("classification", []).append(stored_answer(answer))
 
 
 def _rejections(

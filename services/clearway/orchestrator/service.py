@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import queue
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC
 
 import grpc
@@ -46,20 +51,61 @@ class ClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
         request_iterator: Iterator[clearance_pb2.SubmitManifestRequest],
         context: grpc.ServicerContext,
     ) -> Iterator[clearance_pb2.SubmitManifestResponse]:
-        """One chunk in, its results out: the partner's stream is read only as fast as we answer."""
+        """Chunks in, their results out in order, up to CLEARWAY_PIPELINE_DEPTH chunks in flight.
+
+        One chunk walks through the services one after the other (classification, then
+        valuation and risk), so with one chunk at a time each service idles while the others
+        work; a few chunks in flight overlap them. A chunk is read only once one of those slots
+        is free (a chunk is in flight from its read until its results are sent), so the
+        partner's stream is read only as fast as we answer.
+        """
         partner = self.partner_of(context)
         flow = self.service.domain
-        for chunk in request_iterator:
-            if len(chunk.declarations) > MAX_CHUNK:
-                raise InvalidArgument(
-                    f"a chunk holds at most {MAX_CHUNK} declarations",
-                    violations=FieldViolations.single(
-                        "declarations", f"at most {MAX_CHUNK} per message"
-                    ),
+        slots = threading.Semaphore(self.service.settings.pipeline_depth)
+        in_flight: queue.SimpleQueue[Future[list[ClearanceResult]] | None] = queue.SimpleQueue()
+        stop = threading.Event()
+
+        def take_slot() -> bool:
+            while not stop.is_set():
+                if slots.acquire(timeout=0.2):
+                    return True
+            return False
+
+        def read() -> None:
+            try:
+                while take_slot():
+                    chunk = next(request_iterator, None)
+                    if chunk is None:
+                        return
+                    _check_chunk(chunk)
+                    in_flight.put(
+                        self.service.chunks.submit(
+                            contextvars.copy_context().run,
+                            flow.clear,
+                            partner,
+                            chunk.declarations,
+                        )
+                    )
+            except Exception as error:  # noqa: BLE001  (raised in order by the handler)
+                failed: Future[list[ClearanceResult]] = Future()
+                failed.set_exception(error)
+                in_flight.put(failed)
+            finally:
+                in_flight.put(None)
+
+        reader = threading.Thread(
+            target=contextvars.copy_context().run, args=(read,), name="manifest-reader"
+        )
+        reader.start()
+        try:
+            while (results := in_flight.get()) is not None:
+                answer = clearance_pb2.SubmitManifestResponse(
+                    results=[_manifest_result(r) for r in results.result()]
                 )
-            yield clearance_pb2.SubmitManifestResponse(
-                results=[_manifest_result(r) for r in flow.clear(partner, chunk.declarations)]
-            )
+                yield answer
+                slots.release()
+        finally:
+            stop.set()
 
     def GetDecision(
         self, request: clearance_pb2.GetDecisionRequest, context: grpc.ServicerContext
@@ -187,6 +233,14 @@ def _require_id(declaration_id: str) -> None:
         )
 
 
+def _check_chunk(chunk: clearance_pb2.SubmitManifestRequest) -> None:
+    if len(chunk.declarations) > MAX_CHUNK:
+        raise InvalidArgument(
+            f"a chunk holds at most {MAX_CHUNK} declarations",
+            violations=FieldViolations.single("declarations", f"at most {MAX_CHUNK} per message"),
+        )
+
+
 def _manifest_result(result: ClearanceResult) -> clearance_pb2.ManifestResult:
     if result.error is not None:
         return clearance_pb2.ManifestResult(
@@ -207,6 +261,11 @@ class OrchestratorService(ClearwayService[ClearanceFlow]):
         clearance_pb2_grpc.add_ClearanceServiceServicer_to_server(servicer, server)
         return (clearance_pb2.DESCRIPTOR.services_by_name["ClearanceService"].full_name,)
 
+    @functools.cached_property
+    def chunks(self) -> ThreadPoolExecutor:
+        """Threads deciding the chunks of manifest streams (as many as the server's)."""
+        return ThreadPoolExecutor(self.settings.max_workers, thread_name_prefix="clearance-chunk")
+
     def build_domain(self) -> ClearanceFlow:
         return ClearanceFlow(
             clients=ServiceClients.connect(self.settings, self.telemetry),
@@ -215,10 +274,14 @@ class OrchestratorService(ClearwayService[ClearanceFlow]):
                 self.settings.rules_dir, reload_interval=self.settings.rules_reload_seconds
             ),
             call_timeout=self.settings.call_timeout_seconds,
+            parallel_calls=self.settings.max_workers,
         )
 
     def close(self) -> None:
+        if "chunks" in self.__dict__:
+            self.chunks.shutdown(wait=True)
         if self._domain is not None:
+            self._domain.close()
             self._domain.clients.close()
             self._domain.store.close()
             self._domain.engine.close()

@@ -80,6 +80,7 @@ class Settings:
     max_workers: int = 16
     max_concurrent_rpcs: int = 256
     max_streams: int | None = None
+    pipeline_depth: int = 3
     max_message_bytes: int = 16 * 1024 * 1024
     call_timeout_seconds: float = 5.0
     log_level: str = "INFO"
@@ -179,6 +180,7 @@ class Settings:
             max_workers=_int(env, "CLEARWAY_MAX_WORKERS", 16, 1),
             max_concurrent_rpcs=_int(env, "CLEARWAY_MAX_CONCURRENT_RPCS", 256, 1),
             max_streams=_int(env, "CLEARWAY_MAX_STREAMS", 0, 1) or None,
+            pipeline_depth=_int(env, "CLEARWAY_PIPELINE_DEPTH", 3, 1),
             max_message_bytes=_int(env, "CLEARWAY_MAX_MESSAGE_BYTES", 16 * 1024 * 1024, 1024),
             call_timeout_seconds=_float(env, "CLEARWAY_CALL_TIMEOUT_SECONDS", 5.0),
             log_level=env.get("CLEARWAY_LOG_LEVEL", "INFO").upper(),

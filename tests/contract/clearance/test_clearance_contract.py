@@ -10,12 +10,16 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import json_format
+from google.type import money_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clearway.cli import SERVICE_CLASSES, _service_class
+from clearway.cli import main as clearway_main
 from clearway.orchestrator.service import PARTNER_HEADER
+from clearway.reporting.reader import DecisionReader
 from clearway.runtime.errors import status_of
 from clearway.runtime.server import ServiceHost
+from clearway.store import open_store
 from clearway.v1 import clearance_pb2, clearance_pb2_grpc, common_pb2
 
 MANIFEST = Path(__file__).resolve().parents[3] / "examples" / "manifest.jsonl"
@@ -35,6 +39,8 @@ class Suite:
     orchestrator: grpc.Channel
     restart: Callable[[str], None]
     stub: clearance_pb2_grpc.ClearanceServiceStub
+    address: str
+    database_url: str
 
 
 class _AsPartner(grpc.UnaryUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
@@ -65,11 +71,11 @@ def running_suite(
     for name in DOMAIN_SERVICES:
         hosts[name], _ = start_module_service(_service_class(name))
     targets = {name: f"127.0.0.1:{host.port}" for name, host in hosts.items()}
-    database = tmp_path_factory.mktemp("clearance") / "clearance.db"
-    _orchestrator, channel = start_module_service(
+    database_url = f"sqlite:///{tmp_path_factory.mktemp('clearance') / 'clearance.db'}"
+    orchestrator, channel = start_module_service(
         _service_class("clearance"),
         targets=targets,
-        database_url=f"sqlite:///{database}",
+        database_url=database_url,
         call_timeout_seconds=10.0,
     )
 
@@ -77,7 +83,14 @@ def running_suite(
         port = hosts[name].port
         hosts[name], _ = start_module_service(_service_class(name), port=port)
 
-    return Suite(hosts, channel, restart, clearance_pb2_grpc.ClearanceServiceStub(channel))
+    return Suite(
+        hosts,
+        channel,
+        restart,
+        clearance_pb2_grpc.ClearanceServiceStub(channel),
+        f"127.0.0.1:{orchestrator.port}",
+        database_url,
+    )
 
 
 @pytest.fixture
@@ -298,3 +311,140 @@ def test_reevaluate_held_clears_parcels_once_the_service_is_back(suite: Suite) -
     with pytest.raises(grpc.RpcError) as bad:
         suite.stub.ReevaluateHeld(clearance_pb2.ReevaluateHeldRequest(limit=-1))
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_reevaluate_command_re_decides_the_partners_held_parcels(
+    suite: Suite, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite.hosts["risk"].stop(grace=0)
+    declarations = [example(i) for i in range(9, 12)]
+    held = list(
+        suite.stub.SubmitManifest(
+            iter([clearance_pb2.SubmitManifestRequest(declarations=declarations)])
+        )
+    )
+    assert {r.decision.outcome for r in held[0].results} == {
+        clearance_pb2.OUTCOME_HOLD_PENDING_CHECKS
+    }
+    suite.restart("risk")
+    command = ["reevaluate", "--target", suite.address, "--partner", request.node.name]
+    assert clearway_main(command) == 0
+    printed = capsys.readouterr().out
+    assert "3 held parcels re-evaluated, 0 still held" in printed
+    for declaration in declarations:
+        stored = suite.stub.GetDecision(
+            clearance_pb2.GetDecisionRequest(declaration_id=declaration.declaration_id)
+        ).decision
+        outcome = clearance_pb2.Outcome.Name(stored.outcome).removeprefix("OUTCOME_")
+        assert outcome != "HOLD_PENDING_CHECKS"
+        assert any(
+            line.split()[:2] == [declaration.declaration_id, outcome]
+            for line in printed.splitlines()
+        ), f"the new outcome of {declaration.declaration_id} is printed"
+    assert "3 declarations decided" in printed
+    assert clearway_main(command) == 0
+    assert "0 held parcels re-evaluated" in capsys.readouterr().out, "nothing is decided twice"
+    assert clearway_main([*command, "--limit", "5000"]) == 1
+    assert "INVALID_ARGUMENT" in capsys.readouterr().err
+
+
+def test_risk_keeps_one_history_entry_per_partner_for_a_shared_declaration_id(
+    suite: Suite, request: pytest.FixtureRequest
+) -> None:
+    """Three partners using one declaration id are three parcels to the consignee's history:
+    the third is a split consignment (three parcels just under EUR 150, together above it)."""
+    declaration = example(0)
+    declaration.consignee.name = f"Split {request.node.name}"
+    declaration.consignee.address.lines[:] = [f"{len(request.node.name)} Split Lane"]
+    declaration.items[0].intrinsic_value.units = 130
+    outcomes = []
+    for partner in ("first", "second", "third"):
+        decision = suite.stub.SubmitDeclaration(
+            clearance_pb2.SubmitDeclarationRequest(declaration=declaration),
+            metadata=[(PARTNER_HEADER, f"{request.node.name}-{partner}")],
+        ).decision
+        outcomes.append({r.code for r in decision.reasons if r.source == "risk"})
+    assert "SPLIT_SHIPMENT" not in outcomes[0] | outcomes[1]
+    assert "SPLIT_SHIPMENT" in outcomes[2], "each partner's declaration is its own entry"
+    replayed = suite.stub.SubmitDeclaration(
+        clearance_pb2.SubmitDeclarationRequest(declaration=declaration),
+        metadata=[(PARTNER_HEADER, f"{request.node.name}-first")],
+    )
+    assert replayed.replayed, "the first partner's declaration is not counted again"
+
+
+def cn_parcel(index: int, consumer: str, cny: int) -> common_pb2.Declaration:
+    """A cross-border retail parcel to China for `consumer` (identity number), of CNY `cny`."""
+    declaration = example(0)
+    declaration.declaration_id = f"CN-{consumer}-{index}"
+    declaration.destination_country = "CN"
+    declaration.dispatch_country = "JP"
+    declaration.ClearField("ioss_number")
+    declaration.freight.CopyFrom(money_pb2.Money(currency_code="CNY"))
+    declaration.consignee.name = "Wang Fang"
+    declaration.consignee.identifier = consumer
+    declaration.consignee.address.CopyFrom(
+        common_pb2.Address(lines=["1 Renmin Road"], city="Beijing", postal_code="100000")
+    )
+    declaration.consignee.address.country_code = "CN"
+    item = declaration.items[0]
+    item.intrinsic_value.CopyFrom(money_pb2.Money(currency_code="CNY", units=cny))
+    return declaration
+
+
+def valuation_answer(suite: Suite, partner: str, declaration_id: str) -> dict[str, Any]:
+    """The valuation answer stored with the current decision (proto-JSON)."""
+    store = open_store(suite.database_url)
+    try:
+        stored = next(
+            d
+            for d in DecisionReader(store).declarations(partner_id=partner)
+            if d.declaration_id == declaration_id
+        )
+    finally:
+        store.close()
+    answer: dict[str, Any] = stored.service_answers["valuation"]
+    return answer
+
+
+def test_china_yearly_limit_counts_the_consumers_earlier_retail_parcels(
+    suite: Suite, request: pytest.FixtureRequest
+) -> None:
+    consumer = "11010119900307123X"
+    chunk = [cn_parcel(i, consumer, 4500) for i in range(1, 7)]
+    (response,) = suite.stub.SubmitManifest(
+        iter([clearance_pb2.SubmitManifestRequest(declarations=chunk)])
+    )
+    regimes = [r.decision.regime for r in response.results]
+    assert regimes == ["CN_CROSS_BORDER_RETAIL"] * 5 + ["CN_GENERAL_TRADE"], (
+        "the sixth parcel of one chunk counts the five before it: 27,000 > 26,000"
+    )
+    sixth = valuation_answer(suite, request.node.name, chunk[5].declaration_id)
+    assert "CN-REGIME-ANNUAL-LIMIT" in {r["rule_id"] for r in sixth["explanation"]["fired_rules"]}
+    assert any(
+        "yearly total = CNY 22500.00 before this declaration, 27000.00 CNY with it" in note
+        for note in sixth["explanation"]["notes"]
+    ), sixth["explanation"]["notes"]
+
+    within = cn_parcel(7, consumer, 3500)
+    decision = suite.stub.SubmitDeclaration(
+        clearance_pb2.SubmitDeclarationRequest(declaration=within),
+        metadata=[(PARTNER_HEADER, f"{request.node.name}-other")],
+    ).decision
+    assert decision.regime == "CN_CROSS_BORDER_RETAIL", (
+        "the stored total (22,500, general trade not counted) holds across partners"
+    )
+    over = cn_parcel(8, consumer, 100)
+    decision = suite.stub.SubmitDeclaration(
+        clearance_pb2.SubmitDeclarationRequest(declaration=over)
+    ).decision
+    assert decision.regime == "CN_GENERAL_TRADE", "22,500 + 3,500 + 100 > 26,000"
+    first = chunk[0]
+    first.items[0].intrinsic_value.units = 4000
+    suite.stub.AmendDeclaration(clearance_pb2.AmendDeclarationRequest(declaration=first))
+    later = suite.stub.SubmitDeclaration(
+        clearance_pb2.SubmitDeclarationRequest(declaration=cn_parcel(9, consumer, 400))
+    ).decision
+    assert later.regime == "CN_CROSS_BORDER_RETAIL", (
+        "the amendment replaced the first parcel's part: 25,500 + 400 <= 26,000"
+    )

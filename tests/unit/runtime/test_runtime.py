@@ -32,6 +32,7 @@ def test_settings_defaults_and_overrides() -> None:
     assert custom.targets["risk"] == "dns:///risk.clearway:50053"
     assert custom.database_url == "postgresql://db/clearway"
     assert custom.data_dir == Path("/data")
+    assert Settings.from_env({"CLEARWAY_PIPELINE_DEPTH": "5"}).pipeline_depth == 5
 
 
 @pytest.mark.parametrize(
@@ -40,6 +41,7 @@ def test_settings_defaults_and_overrides() -> None:
         ("CLEARWAY_MAX_WORKERS", "0"),
         ("CLEARWAY_RISK_PORT", "http"),
         ("CLEARWAY_GRACE_SECONDS", "x"),
+        ("CLEARWAY_PIPELINE_DEPTH", "0"),
     ],
 )
 def test_bad_settings_name_the_variable(name: str, value: str) -> None:
