@@ -4,7 +4,9 @@ Real names reach customs transliterated, reordered, misspelt, with initials, leg
 and generic trade words. Matching therefore works on normalised tokens:
 
 * normalisation: Unicode NFKD with diacritics stripped, Cyrillic/Greek transliterated, special
-  letters folded (ß → ss, ø → o), lower case, punctuation removed;
+  letters folded (ß → ss, ø → o), every other script romanised (anyascii: Arabic, Hebrew,
+  Chinese, Korean, Japanese ...; a Chinese or Korean name as family name + joined given name,
+  "习近平" → "xi jinping", the form the lists use), lower case, punctuation removed;
 * legal-form suffixes (ltd, llc, ooo, gmbh, dotted ones such as S.A. de C.V., and misspelt long
   ones) are dropped; generic trade words (trading, international, group ..., also with one typo)
   are kept apart and carry no weight, so they can never make a match on their own; a name equal
@@ -37,6 +39,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Protocol
 
+from anyascii import anyascii
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -142,9 +145,28 @@ def normalise(text: str) -> str:
     if lowered.isascii():
         # NFKD and the diacritics filter leave ASCII as it is: most names are, so skip them
         return _NON_ALNUM.sub(" ", lowered.translate(_SPECIAL_LETTERS)).strip()
-    folded = unicodedata.normalize("NFKD", lowered.translate(_SPECIAL_LETTERS))
+    # Han and Hangul first: NFKD would split Hangul syllables into letters
+    syllabic = _SYLLABIC_NAME.sub(_family_and_given_name, lowered.translate(_SPECIAL_LETTERS))
+    folded = unicodedata.normalize("NFKD", syllabic)
     ascii_text = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return _NON_ALNUM.sub(" ", ascii_text.translate(_SPECIAL_LETTERS)).strip()
+    ascii_text = ascii_text.translate(_SPECIAL_LETTERS)
+    if not ascii_text.isascii():
+        ascii_text = anyascii(ascii_text)  # Arabic, Hebrew, kana, Thai, Devanagari ...
+    return _NON_ALNUM.sub(" ", ascii_text.lower()).strip()
+
+
+_SYLLABIC_NAME = re.compile(r"[\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+"""A run of Han or Hangul characters: one romanised syllable each."""
+_SYLLABLE = re.compile(r"[A-Z][a-z]*")
+
+
+def _family_and_given_name(run: re.Match[str]) -> str:
+    """A Chinese or Korean name as the lists write it: the family name, then the given name's
+    syllables joined ("王伟明" → "Wang Weiming", "김정은" → "Gim Jeongeun")."""
+    syllables = _SYLLABLE.findall(anyascii(run.group()))
+    if len(syllables) < 2:
+        return f" {''.join(syllables)} "
+    return f" {syllables[0]} {''.join(syllables[1:])} "
 
 
 def name_variants(name: str) -> tuple[str, ...]:

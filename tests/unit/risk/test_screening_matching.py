@@ -41,6 +41,7 @@ ENTRIES = [
     Entry("OFAC_SDN", "6", "LERMA TRADING S.A. DE C.V."),
     Entry("OFAC_SDN", "7", "OIL INDUSTRY INVESTMENT COMPANY"),
     Entry("UN", "8", "A. KABIR"),
+    Entry("OFAC_SDN", "9", "LI, Fangwei", (), ("CN",)),
     *FILLER,
 ]
 
@@ -54,6 +55,16 @@ def test_normalise_folds_diacritics_scripts_and_punctuation() -> None:
     assert normalise("Straße Ørsted") == "strasse orsted"
     assert normalise("Иван Петров") == "ivan petrov"
     assert normalise("O'Brien & Co.") == "obrien co"
+
+
+def test_names_in_other_scripts_are_romanised_not_dropped() -> None:
+    """A name written only in Han, Hangul or Arabic letters must still be screened: the lists
+    hold romanised names, a Chinese or Korean name as family name + given name."""
+    assert normalise("李方伟") == "li fangwei"
+    assert normalise("김정은") == "gim jeongeun"
+    assert normalise("محمد علي") == "mhmd ly"
+    (hit, *_) = screener().screen("李方伟", "CN")
+    assert (hit.list_id, hit.entry_id) == ("OFAC_SDN", "9")
 
 
 def test_tokenise_sets_aside_suffixes_and_generic_words() -> None:
