@@ -12,7 +12,6 @@ import dataclasses
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -174,6 +173,14 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         help="the breakdown compared (default destination)",
     )
     simulate.add_argument("--chunk", type=int, default=500, help="parcels per domain batch")
+    simulate.add_argument(
+        "--workers",
+        type=int,
+        choices=(1, 2),
+        default=2 if (os.cpu_count() or 1) > 1 else 1,
+        help="processes: 2 values and decides in a second one while risk is assessed in order"
+        " (default 2 on a machine with more than one core)",
+    )
     _common(simulate)
     simulate.set_defaults(handler=command_simulate)
 
@@ -389,23 +396,22 @@ def command_simulate(args: argparse.Namespace) -> int:
         return 2
     # Imported here: the simulator builds every service's domain, which `clearway serve` must
     # not pay for just because this command shares its parser.
-    from clearway.reporting.simulation import Simulator, scenarios
+    from clearway.reporting.simulation import Simulator, read_in_background, scenarios
 
     specs = scenarios(args.rules or [settings.rules_dir], args.as_of, args.date_shift)
     problems: list[str] = []
-    with ExitStack() as stack:
-        simulator = stack.enter_context(Simulator(specs, settings))
-        convert = rate_converter(simulator.rates, args.currency)
-        measurements = [Measurement(currency=args.currency, convert=convert) for _ in specs]
-        declarations = (
-            _manifest(args.manifest, problems)
-            if args.manifest is not None
-            else _stored_declarations(settings, args)
+    with Simulator(specs, settings) as simulator:
+        if args.manifest is None:
+            declarations = _stored_declarations(settings, args)
+        elif args.workers > 1:
+            declarations = read_in_background(args.manifest, problems, args.chunk)
+        else:
+            declarations = _manifest(args.manifest, problems)
+        summaries = simulator.summarise(
+            declarations, args.currency, chunk=args.chunk, workers=args.workers
         )
-        for index, parcel in simulator.run(declarations, args.chunk):
-            measurements[index].add(parcel)
         unreadable = simulator.unreadable + len(problems)
-    compared = [(spec.label, m.summary()) for spec, m in zip(specs, measurements, strict=True)]
+    compared = [(spec.label, s) for spec, s in zip(specs, summaries, strict=True)]
     rows = comparison_rows(compared, args.selectivity, args.by)
 
     def write(out: TextIO) -> None:

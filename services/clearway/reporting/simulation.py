@@ -1,4 +1,4 @@
-"""Policy simulation: replay the same parcels under several rule-pack sets, in this process.
+"""Policy simulation: replay the same parcels under several rule-pack sets, without services.
 
 Each scenario is a rule-pack directory (and optionally a date the parcels are declared on).
 The services' own domains do the work: each service's `build_domain` loads the reference
@@ -13,21 +13,35 @@ items pay the rates without preference.
 A step is computed once for all scenarios that would compute it identically: when a later
 scenario has the same packs of a domain (by pack revision) and the same dates as an earlier
 one, and the same inputs (classification feeds valuation and risk), it takes the earlier
-scenario's answers. Comparing two valuation thresholds thus classifies and assesses risk once.
+scenario's answers. Comparing two valuation thresholds thus classifies and assesses risk once,
+and values and decides a parcel twice only where the packs in force for its destination differ.
+
+`summarise` uses two processes: this one reads, classifies and assesses risk (the consignee
+history needs every parcel in manifest order, and a marketplace seller links most consignees,
+so the manifest cannot be split by party), a forked worker values, decides and measures. Per
+batch the worker receives the declarations as protobuf bytes and each parcel's tariff codes
+and risk answer; it returns only the per-scenario summaries, so the answers are those of the
+single-process replay. `read_in_background` parses a JSON manifest in a third process.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import itertools
 import logging
+import multiprocessing
+import os
+import queue
 import tempfile
+import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,8 +50,10 @@ import grpc
 from clearway.classification.domain import ClassificationDomain, ItemDescription
 from clearway.classification.service import ClassificationService
 from clearway.declarations.codec import DeclarationReader
+from clearway.declarations.codes import customs_territory
 from clearway.declarations.model import Declaration
-from clearway.orchestrator.decision import DecisionFacts, decide, tariff_code_used
+from clearway.manifest import read_manifest
+from clearway.orchestrator.decision import MEMO_LIMIT, DecisionFacts, decide, tariff_code_used
 from clearway.reporting.facts import (
     UNASSESSED,
     ChargeFact,
@@ -45,11 +61,20 @@ from clearway.reporting.facts import (
     ParcelFacts,
     parcel_origin,
 )
+from clearway.reporting.measure import Measurement, Summary, rate_converter
 from clearway.risk.domain import AssessmentRequest, RiskAssessment, RiskDomain
-from clearway.risk.history import InMemoryConsigneeHistory
-from clearway.risk.screening import PartyScreener, ScreeningHit
+from clearway.risk.history import (
+    AssessedOutcome,
+    DeclarationHistory,
+    HistoryEntry,
+    HistoryQuery,
+    HistoryView,
+    InMemoryConsigneeHistory,
+    entry_keys,
+)
+from clearway.risk.screening import PartyScreener
 from clearway.risk.service import RiskService
-from clearway.rules import RulesEngine
+from clearway.rules import EvaluationMemo, RulesEngine
 from clearway.runtime.errors import ClearwayError
 from clearway.runtime.server import ClearwayService
 from clearway.runtime.settings import Settings
@@ -81,6 +106,14 @@ class DateOverride:
 
     def apply(self, declared: date) -> date:
         return (self.as_of or declared) + timedelta(days=self.shift_days)
+
+    def dated(self, declaration: Declaration) -> Declaration:
+        """The declaration as the scenario evaluates it (itself when no date changes)."""
+        if self.as_of is None and not self.shift_days:
+            return declaration
+        return dataclasses.replace(
+            declaration, declaration_date=self.apply(declaration.declaration_date)
+        )
 
     @property
     def label(self) -> str:
@@ -119,20 +152,10 @@ def scenarios(
     ]
 
 
-class _RememberingScreener(PartyScreener):
-    """The loaded lists, remembering the latest names' hits: sellers and consumers recur from
-    parcel to parcel and scenario to scenario, and the lists do not change in a simulation."""
-
-    remembered = 1 << 16
-
-    def __init__(self, screener: PartyScreener) -> None:
-        super().__init__(screener.index, screener.threshold)
-        self._screen = lru_cache(maxsize=self.remembered)(super().screen)
-
-    def screen(
-        self, name: str, country: str = "", threshold: float | None = None
-    ) -> tuple[ScreeningHit, ...]:
-        return self._screen(name, country, threshold)
+SCREENINGS_REMEMBERED = 1 << 19
+"""Screenings a simulation remembers: every distinct party of a million-parcel manifest (some
+340,000 with the generator's consumers, each seen three times on average, far apart), where
+the service remembers a day's names; the lists do not change in a simulation."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +174,33 @@ class _Domains:
     risk: RiskDomain
     clearance: RulesEngine
     codes: _TariffCodes
+    valuation_packs: _PacksInForce
+    clearance_packs: _PacksInForce
+    decisions: EvaluationMemo | None
+    """The clearance answers remembered, as the orchestrator remembers them."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    """A domain refused the parcel; `invalid`: as invalid input (the parcel is rejected), else
+    it needs a manual assessment."""
+
+    invalid: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Risk:
+    """What the decision and the measurement use of a risk assessment (small, so it crosses
+    to the worker process cheaply)."""
+
+    channel: str
+    score: int
+    rules: tuple[str, ...]
+
+    @classmethod
+    def of(cls, assessment: RiskAssessment) -> _Risk:
+        rules = tuple(sorted({r.rule_id or r.code for r in assessment.reasons}))
+        return cls(assessment.channel, assessment.score, rules)
 
 
 @dataclass
@@ -161,29 +211,47 @@ class _Parcel:
     origin: str
     contexts: list[TariffContext] = field(default_factory=list)
     unknown_code: bool = False
-    valued: Assessment | ClearwayError | None = None
-    assessed: RiskAssessment | ClearwayError | None = None
+    valued: Assessment | _Refusal | None = None
+    assessed: _Risk | _Refusal | None = None
+    facts: ParcelFacts | None = None
+    """The decided parcel as measured."""
 
     @property
     def assessment(self) -> Assessment | None:
         return self.valued if isinstance(self.valued, Assessment) else None
 
     @property
-    def risk(self) -> RiskAssessment | None:
-        return self.assessed if isinstance(self.assessed, RiskAssessment) else None
+    def risk(self) -> _Risk | None:
+        return self.assessed if isinstance(self.assessed, _Risk) else None
 
     @property
     def rejected(self) -> bool:
         """A declared code outside HS 2022, or input a service refuses as invalid."""
         return self.unknown_code or any(
-            isinstance(a, ClearwayError) and a.code == grpc.StatusCode.INVALID_ARGUMENT
-            for a in (self.valued, self.assessed)
+            isinstance(a, _Refusal) and a.invalid for a in (self.valued, self.assessed)
         )
 
     @property
     def manual(self) -> bool:
         """Any other refusal means a manual assessment."""
-        return any(isinstance(a, ClearwayError) for a in (self.valued, self.assessed))
+        return any(isinstance(a, _Refusal) for a in (self.valued, self.assessed))
+
+
+_Screened = tuple[bool, list[TariffContext], _Risk | _Refusal | None]
+"""A parcel's unknown-code flag, tariff contexts and risk answer under one scenario."""
+
+
+@dataclass(frozen=True)
+class _Handover:
+    """One batch as the worker receives it: the readable declarations (protobuf bytes) and,
+    per scenario, each parcel's classification and risk answers."""
+
+    declarations: list[bytes]
+    screened: list[list[_Screened]]
+
+
+class _WorkerFailed(Exception):
+    """The worker process raised; carries its traceback."""
 
 
 @dataclass(frozen=True)
@@ -227,11 +295,13 @@ class Simulator:
     def __init__(
         self, specs: Sequence[ScenarioSpec], settings: Settings, *, share: bool = True
     ) -> None:
-        """`share=False` makes every scenario compute every step and remember nothing (the
-        plain replay the shared one is measured and tested against)."""
+        """`share=False` makes every scenario compute every step and remember nothing, with the
+        risk service's own in-memory history (the plain replay the shared one is measured and
+        tested against)."""
         if not specs:
             raise ValueError("a simulation needs at least one scenario")
         self.specs = tuple(specs)
+        self._share = share
         self._services: list[ClearwayService[Any]] = []
         self._engines: dict[Path, RulesEngine] = {}
         # The services open their stores (the risk history) at the configured database: here
@@ -242,7 +312,12 @@ class Simulator:
         loaded = self._first(specs[0], settings)
         self.rates = loaded.valuation.rates
         """The reference exchange rates the scenarios value with."""
-        screener = _RememberingScreener(loaded.risk.screener) if share else loaded.risk.screener
+        listed = loaded.risk.screener
+        screener = (
+            PartyScreener(listed.index, listed.threshold, memo_size=SCREENINGS_REMEMBERED)
+            if share
+            else listed
+        )
         self._domains = [self._derived(spec, loaded, screener, share) for spec in specs]
         engines = [d.clearance for d in self._domains]
         self._reuse = _reuse(self.specs, engines) if share else [_Reuse()] * len(specs)
@@ -278,10 +353,16 @@ class Simulator:
         return _Domains(
             classification,
             Valuation(engine, first.valuation.tariff, first.valuation.rates),
-            RiskDomain(engine, screener, first.risk.rates, InMemoryConsigneeHistory()),
+            RiskDomain(engine, screener, first.risk.rates, self._history()),
             engine,
             _TariffCodes(classification, remember=remember),
+            _PacksInForce(engine, "valuation", territory=True),
+            _PacksInForce(engine, "clearance", territory=False),
+            EvaluationMemo(MEMO_LIMIT) if remember else None,
         )
+
+    def _history(self) -> DeclarationHistory:
+        return _IndexedHistory() if self._share else InMemoryConsigneeHistory()
 
     def _engine(self, rules_dir: Path) -> RulesEngine:
         """One engine per pack directory, shared by the domains (it is thread-safe and
@@ -304,56 +385,244 @@ class Simulator:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def _start(self) -> None:
+        """Every replay starts from an empty consignee history and count of unreadables."""
+        self.unreadable = 0
+        for domains in self._domains:
+            risk = domains.risk
+            domains.risk = RiskDomain(risk.engine, risk.screener, risk.rates, self._history())
+
     def run(
         self, declarations: Iterable[common_pb2.Declaration], chunk: int = CHUNK
     ) -> Iterator[tuple[int, ParcelFacts]]:
         """(scenario index, facts) for every readable declaration under every scenario."""
+        self._start()
         for batch in _batched(declarations, chunk):
-            yield from self._finish(self._prepare(batch))
+            scenarios = self._parcels(self._read(batch))
+            self._screen(scenarios)
+            yield from self._settle(scenarios)
 
-    def _prepare(self, batch: Sequence[common_pb2.Declaration]) -> _Batch:
-        """Read the batch, then classify and value it under every scenario."""
-        models: list[tuple[Declaration, str]] = []
-        unreadable = 0
+    def summarise(
+        self,
+        declarations: Iterable[common_pb2.Declaration],
+        currency: str,
+        *,
+        chunk: int = CHUNK,
+        workers: int = 2,
+    ) -> list[Summary]:
+        """Each scenario's measurement of the replay, in `currency`: with `workers` >= 2 the
+        valuation, decision and measurement run in a forked worker process while this one
+        reads, classifies and assesses risk; the summaries are the same."""
+        if workers < 2:
+            measurements = self._measurements(currency)
+            for index, facts in self.run(declarations, chunk):
+                measurements[index].add(facts)
+            return [m.summary() for m in measurements]
+        return self._pipelined(declarations, currency, chunk)
+
+    def _measurements(self, currency: str) -> list[Measurement]:
+        convert = rate_converter(self.rates, currency)
+        return [Measurement(currency=currency, convert=convert) for _ in self.specs]
+
+    def _read(
+        self, batch: Sequence[common_pb2.Declaration]
+    ) -> list[tuple[common_pb2.Declaration, Declaration]]:
+        """The readable declarations of the batch, with their models."""
+        readable = []
         for proto in batch:
             model = DeclarationReader().declaration(proto)
             if model is None:
-                unreadable += 1
-                continue
-            models.append((model, parcel_origin(proto)))
-        scenarios: list[list[_Parcel]] = []
-        for index, (spec, domains) in enumerate(zip(self.specs, self._domains, strict=True)):
-            parcels = [
-                _Parcel(
-                    dataclasses.replace(
-                        model, declaration_date=spec.dates.apply(model.declaration_date)
-                    ),
-                    origin,
-                )
-                for model, origin in models
+                self.unreadable += 1
+            else:
+                readable.append((proto, model))
+        return readable
+
+    def _parcels(
+        self, readable: Sequence[tuple[common_pb2.Declaration, Declaration]]
+    ) -> list[list[_Parcel]]:
+        """Each scenario's parcels, dated as the scenario evaluates them."""
+        origins = [parcel_origin(proto) for proto, _model in readable]
+        return [
+            [
+                _Parcel(spec.dates.dated(model), origin)
+                for (_proto, model), origin in zip(readable, origins, strict=True)
             ]
-            _classify_and_value(domains, parcels, scenarios, self._reuse[index])
-            scenarios.append(parcels)
-        return _Batch(unreadable, scenarios)
+            for spec in self.specs
+        ]
 
-    def _finish(self, batch: _Batch) -> Iterator[tuple[int, ParcelFacts]]:
-        """Assess risk (each scenario's consignee history sees the parcels in manifest order)
-        and decide, scenario by scenario."""
-        self.unreadable += batch.unreadable
-        for index, (domains, parcels) in enumerate(
-            zip(self._domains, batch.scenarios, strict=True)
-        ):
-            _assess_risk(domains, parcels, batch.scenarios, self._reuse[index])
-            for facts in _decide(domains.clearance, parcels):
-                yield index, facts
+    def _screen(self, scenarios: list[list[_Parcel]]) -> None:
+        """Classify and assess risk under every scenario (each scenario's consignee history
+        sees the parcels in manifest order)."""
+        for domains, parcels, reuse in zip(self._domains, scenarios, self._reuse, strict=True):
+            _classify(domains, parcels, scenarios, reuse)
+            _assess_risk(domains, parcels, scenarios, reuse)
+
+    def _settle(self, scenarios: list[list[_Parcel]]) -> Iterator[tuple[int, ParcelFacts]]:
+        """Value and decide, scenario by scenario (neither keeps state between parcels)."""
+        for index, (domains, parcels) in enumerate(zip(self._domains, scenarios, strict=True)):
+            reuse = self._reuse[index]
+            source = reuse.classification if reuse.valuation is None else reuse.valuation
+            if reuse.valuation is None and source is not None:
+                _take_same_valuations(self._domains[source], scenarios[source], domains, parcels)
+            _value(domains, parcels, scenarios, reuse)
+            if source is not None:
+                _take_same_decisions(self._domains[source], scenarios[source], domains, parcels)
+            _decide(domains.clearance, parcels, domains.decisions)
+            for parcel in parcels:
+                assert parcel.facts is not None
+                yield index, parcel.facts
+
+    def _pipelined(
+        self, declarations: Iterable[common_pb2.Declaration], currency: str, chunk: int
+    ) -> list[Summary]:
+        """This process screens batch after batch and hands them over; the forked worker (it
+        inherits the loaded domains) values, decides and measures them."""
+        self._start()
+        context = multiprocessing.get_context("fork")
+        batches: multiprocessing.Queue[_Handover | None] = context.Queue(maxsize=_QUEUED)
+        receive, send = context.Pipe(duplex=False)
+        worker = context.Process(
+            target=self._work, args=(batches, send, currency), name="clearway-simulate"
+        )
+        # The collector would touch every inherited object, and so copy each memory page the
+        # processes share: the loaded domains stay out of its sight while the worker lives.
+        gc.freeze()
+        worker.start()
+        send.close()
+        finished = False
+        try:
+            for batch in _batched(declarations, chunk):
+                readable = self._read(batch)
+                scenarios = self._parcels(readable)
+                self._screen(scenarios)
+                handover = _Handover(
+                    [proto.SerializeToString() for proto, _model in readable],
+                    [[(p.unknown_code, p.contexts, p.assessed) for p in s] for s in scenarios],
+                )
+                _hand(batches, handover, worker)
+            _hand(batches, None, worker)
+            result: list[Summary] | _WorkerFailed = receive.recv()
+            finished = True
+        except EOFError as error:
+            raise _WorkerFailed(f"worker ended with exit code {worker.exitcode}") from error
+        finally:
+            _end(worker, finished)
+            batches.close()
+            receive.close()
+            gc.unfreeze()
+        if isinstance(result, _WorkerFailed):
+            raise result
+        return result
+
+    def _work(
+        self, batches: multiprocessing.Queue[_Handover | None], results: Connection, currency: str
+    ) -> None:
+        """The worker: value, decide and measure each batch handed over, then send the
+        summaries (or the failure) back."""
+        try:
+            measurements = self._measurements(currency)
+            while (handover := batches.get()) is not None:
+                protos = [common_pb2.Declaration.FromString(b) for b in handover.declarations]
+                scenarios = self._parcels([(p, _readable(p)) for p in protos])
+                for parcels, screened in zip(scenarios, handover.screened, strict=True):
+                    for parcel, (unknown, contexts, assessed) in zip(
+                        parcels, screened, strict=True
+                    ):
+                        parcel.unknown_code, parcel.contexts, parcel.assessed = (
+                            unknown,
+                            contexts,
+                            assessed,
+                        )
+                for index, facts in self._settle(scenarios):
+                    measurements[index].add(facts)
+            results.send([m.summary() for m in measurements])
+        except Exception:
+            results.send(_WorkerFailed(traceback.format_exc()))
+            raise
+        finally:
+            results.close()
 
 
-@dataclass
-class _Batch:
-    """A batch read, classified and valued under every scenario, ready for risk."""
+def read_in_background(
+    path: Path, problems: list[str], chunk: int = CHUNK
+) -> Iterator[common_pb2.Declaration]:
+    """The manifest's declarations, parsed from JSON by a forked process (its lines that
+    cannot be read are added to `problems`): parsing is a tenth of a replay's work, and the
+    replaying process is the busier of the two."""
+    # Opened here: the forked process cannot open /dev/stdin, multiprocessing closes its stdin.
+    descriptor = os.open(path, os.O_RDONLY)
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    reader = context.Process(
+        target=_parse, args=(descriptor, send, chunk), name="clearway-simulate-read"
+    )
+    reader.start()
+    send.close()
+    os.close(descriptor)
+    finished = False
+    try:
+        while (batch := receive.recv()) is not None:
+            payloads, found = batch
+            problems.extend(found)
+            for payload in payloads:
+                yield common_pb2.Declaration.FromString(payload)
+        finished = True
+    except EOFError as error:
+        raise _WorkerFailed(f"manifest reader ended with exit code {reader.exitcode}") from error
+    finally:
+        receive.close()
+        _end(reader, finished)
 
-    unreadable: int
-    scenarios: list[list[_Parcel]]
+
+def _end(process: BaseProcess, finished: bool) -> None:
+    """Wait for a process that did its work; stop one still at it when its caller failed."""
+    if not finished:
+        process.terminate()
+    process.join()
+
+
+def _parse(descriptor: int, batches: Connection, chunk: int) -> None:
+    """The reading process: each batch of lines as protobuf bytes and the problems found."""
+    try:
+        for lines in _batched(read_manifest(Path(f"/dev/fd/{descriptor}")), chunk):
+            batches.send(
+                (
+                    [
+                        line.declaration.SerializeToString()
+                        for line in lines
+                        if line.declaration is not None
+                    ],
+                    [line.problem for line in lines if line.declaration is None],
+                )
+            )
+        batches.send(None)
+    finally:
+        batches.close()
+
+
+_QUEUED = 4
+"""Batches screened ahead of the worker (bounds the memory when the worker is slower)."""
+
+
+def _hand(
+    batches: multiprocessing.Queue[_Handover | None], item: _Handover | None, worker: BaseProcess
+) -> None:
+    """Queue `item` for the worker, noticing if it died instead of waiting for ever."""
+    while True:
+        try:
+            batches.put(item, timeout=1.0)
+            return
+        except queue.Full:
+            if not worker.is_alive():
+                raise _WorkerFailed(f"worker ended with exit code {worker.exitcode}") from None
+
+
+def _readable(proto: common_pb2.Declaration) -> Declaration:
+    """The model of a declaration this process already read once."""
+    model = DeclarationReader().declaration(proto)
+    if model is None:
+        raise _WorkerFailed(f"declaration {proto.declaration_id} no longer reads")
+    return model
 
 
 def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -362,26 +631,86 @@ def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def _classify_and_value(
+def _classify(
     domains: _Domains, parcels: list[_Parcel], earlier: list[list[_Parcel]], reuse: _Reuse
 ) -> None:
-    """Each step computed, or taken from an earlier scenario that computes it identically."""
+    """Computed, or taken from an earlier scenario that computes it identically."""
     if reuse.classification is None:
         domains.codes.assign(parcels)
-    else:
-        for parcel, done in zip(parcels, earlier[reuse.classification], strict=True):
-            parcel.contexts, parcel.unknown_code = done.contexts, done.unknown_code
-    if reuse.valuation is None:
-        live = [p for p in parcels if not p.unknown_code]
-        assessments = _each(
-            domains.valuation.assess_many,
-            [ChargesRequest(p.declaration, tuple(p.contexts)) for p in live],
-        )
-        for parcel, assessment in zip(live, assessments, strict=True):
-            parcel.valued = assessment
-    else:
+        return
+    for parcel, done in zip(parcels, earlier[reuse.classification], strict=True):
+        parcel.contexts, parcel.unknown_code = done.contexts, done.unknown_code
+
+
+def _value(
+    domains: _Domains, parcels: list[_Parcel], earlier: list[list[_Parcel]], reuse: _Reuse
+) -> None:
+    if reuse.valuation is not None:
         for parcel, done in zip(parcels, earlier[reuse.valuation], strict=True):
             parcel.valued = done.valued
+        return
+    live = [p for p in parcels if not p.unknown_code and p.valued is None]
+    assessments = _each(
+        domains.valuation.assess_many,
+        [ChargesRequest(p.declaration, tuple(p.contexts)) for p in live],
+    )
+    for parcel, assessment in zip(live, assessments, strict=True):
+        parcel.valued = assessment
+
+
+def _take_same_valuations(
+    theirs: _Domains, valued: list[_Parcel], mine: _Domains, parcels: list[_Parcel]
+) -> None:
+    """An earlier scenario with the same tariff codes and dates valued these parcels; take its
+    answer for each parcel whose destination has the same valuation packs in force."""
+    for parcel, done in zip(parcels, valued, strict=True):
+        if theirs.valuation_packs.same(mine.valuation_packs, parcel.declaration):
+            parcel.valued = done.valued
+
+
+def _take_same_decisions(
+    theirs: _Domains, decided: list[_Parcel], mine: _Domains, parcels: list[_Parcel]
+) -> None:
+    """Where a parcel has the very answers an earlier scenario decided on (the same objects)
+    and its destination the same clearance packs, the earlier facts are this scenario's."""
+    for parcel, done in zip(parcels, decided, strict=True):
+        if (
+            parcel.valued is done.valued
+            and parcel.assessed is done.assessed
+            and parcel.declaration is done.declaration
+            and theirs.clearance_packs.same(mine.clearance_packs, parcel.declaration)
+        ):
+            parcel.facts = done.facts
+
+
+class _PacksInForce:
+    """The packs (id, revision) of a domain in force for a destination on a day: with the
+    parcel's facts, all its answer depends on (the engine selects the packs of the destination,
+    its customs territory when `territory`, and "*", in force on the day)."""
+
+    def __init__(self, engine: RulesEngine, domain: str, *, territory: bool) -> None:
+        self._packs = [p for p in engine.packs if p.domain == domain]
+        self._territory = territory
+        self._known: dict[tuple[str, date], tuple[tuple[str, str], ...]] = {}
+
+    def same(self, other: _PacksInForce, declaration: Declaration) -> bool:
+        destination, on = declaration.destination_country, declaration.declaration_date
+        return self(destination, on) == other(destination, on)
+
+    def __call__(self, destination: str, on: date) -> tuple[tuple[str, str], ...]:
+        found = self._known.get((destination, on))
+        if found is None:
+            places = {destination, "*"}
+            if self._territory:
+                places.add(customs_territory(destination))
+            found = self._known[destination, on] = tuple(
+                sorted(
+                    (p.id, p.revision)
+                    for p in self._packs
+                    if p.jurisdiction in places and p.effective_on(on)
+                )
+            )
+        return found
 
 
 def _assess_risk(
@@ -400,7 +729,125 @@ def _assess_risk(
         ],
     )
     for parcel, risk in zip(live, risks, strict=True):
-        parcel.assessed = risk
+        parcel.assessed = _Risk.of(risk) if isinstance(risk, RiskAssessment) else risk
+
+
+@dataclass(slots=True)
+class _Kept:
+    entry: HistoryEntry
+    high_risk: bool = False
+
+
+@dataclass(slots=True)
+class _PartyDays:
+    """One party's (or address's) records: how many, and how many high risk, per day; and
+    which are near the split-shipment threshold."""
+
+    parcels: dict[date, int] = field(default_factory=dict)
+    high_risk: dict[date, int] = field(default_factory=dict)
+    near: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _shift(counts: dict[date, int], day: date, by: int) -> None:
+    left = counts.get(day, 0) + by
+    if left:
+        counts[day] = left
+    else:
+        counts.pop(day, None)
+
+
+def _between(counts: dict[date, int], start: date, end: date) -> int:
+    """Records from `start` to `end` inclusive, by whichever is shorter: the days of the
+    window or the days the party has records on."""
+    days = (end - start).days + 1
+    if days < len(counts):
+        return sum(counts.get(start + timedelta(days=n), 0) for n in range(days))
+    return sum(n for day, n in counts.items() if start <= day <= end)
+
+
+class _IndexedHistory:
+    """InMemoryConsigneeHistory's answers from per-party counts by day: a read costs the days a
+    party has records on, not its parcels. In a million-parcel replay a marketplace seller has
+    tens of thousands of parcels, and scanning them for each of them made the replay quadratic
+    (the equality with InMemoryConsigneeHistory is tested)."""
+
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str], _Kept] = {}
+        self._parties: defaultdict[tuple[str, str], _PartyDays] = defaultdict(_PartyDays)
+
+    def _index(self, kept: _Kept, sign: int) -> None:
+        entry = kept.entry
+        for key in entry_keys(entry):
+            days = self._parties[key]
+            _shift(days.parcels, entry.declared_on, sign)
+            if kept.high_risk:
+                _shift(days.high_risk, entry.declared_on, sign)
+            if entry.split_near and sign > 0:
+                days.near.add(entry.identity)
+            elif entry.split_near:
+                days.near.discard(entry.identity)
+
+    def observe(self, queries: Sequence[HistoryQuery]) -> list[HistoryView]:
+        for query in queries:
+            entry = query.entry
+            kept = self._records.get(entry.identity)
+            if kept is None:
+                kept = self._records[entry.identity] = _Kept(entry)
+            else:
+                self._index(kept, -1)
+                kept.entry = entry
+            self._index(kept, 1)
+        return [self._view(query) for query in queries]
+
+    def _party(self, kind: str, key: str | None) -> _PartyDays | None:
+        return None if key is None else self._parties.get((kind, key))
+
+    def _view(self, query: HistoryQuery) -> HistoryView:
+        entry, on, caps = query.entry, query.entry.declared_on, query.caps
+        start = query.start(query.window_days)
+        consignee = self._party("consignee", entry.consignee_key)
+        address = self._party("address", entry.address_key)
+        near = set().union(*(p.near for p in (consignee, address) if p is not None))
+        recent = sorted(
+            (self._records[identity].entry for identity in near),
+            key=lambda e: (e.declared_on, e.identity),
+        )
+        split = [e.parcel for e in recent if start <= e.declared_on <= on]
+        lookback = query.start(query.lookback_days)
+        own = self._records[entry.identity]
+
+        prior = _between(consignee.high_risk, lookback, on) if consignee else 0
+        if (
+            consignee is not None
+            and own.high_risk
+            and own.entry.consignee_key == entry.consignee_key
+            and lookback <= own.entry.declared_on <= on
+        ):
+            prior -= 1  # the count is of earlier declarations
+
+        seller = self._party("seller", entry.seller_key)
+        seller_start = query.start(query.seller_window_days)
+        return HistoryView(
+            split_parcels=tuple(split[-caps.split_parcels :]),
+            consignee_parcels=min(
+                caps.consignee_parcels, _between(consignee.parcels, start, on) if consignee else 0
+            ),
+            seller_parcels=min(
+                caps.seller_parcels, _between(seller.parcels, seller_start, on) if seller else 0
+            ),
+            consignee_prior_high_risk=min(caps.consignee_high_risk, prior),
+            seller_prior_findings=0,
+        )
+
+    def settle(self, outcomes: Sequence[AssessedOutcome]) -> None:
+        for outcome in outcomes:
+            kept = self._records.get((outcome.partner_id, outcome.declaration_id))
+            if kept is None or kept.high_risk == outcome.high_risk:
+                continue
+            sign = 1 if outcome.high_risk else -1
+            for key in entry_keys(kept.entry):
+                _shift(self._parties[key].high_risk, kept.entry.declared_on, sign)
+            kept.high_risk = outcome.high_risk
 
 
 class _TariffCodes:
@@ -480,7 +927,7 @@ class _TariffCodes:
             ]
 
 
-def _each(call: Callable[[Sequence[T]], list[R]], requests: list[T]) -> list[R | ClearwayError]:
+def _each(call: Callable[[Sequence[T]], list[R]], requests: list[T]) -> list[R | _Refusal]:
     """The batch in one call; when the domain refuses a parcel, each on its own, so a refusal
     stays with the parcel it concerns (as the orchestrator reads per-declaration refusals)."""
     if not requests:
@@ -488,17 +935,19 @@ def _each(call: Callable[[Sequence[T]], list[R]], requests: list[T]) -> list[R |
     try:
         return list(call(requests))
     except ClearwayError:
-        answers: list[R | ClearwayError] = []
+        answers: list[R | _Refusal] = []
         for request in requests:
             try:
                 answers.append(call([request])[0])
             except ClearwayError as error:
                 log.debug("parcel refused in simulation: %s", error)
-                answers.append(error)
+                answers.append(_Refusal(error.code == grpc.StatusCode.INVALID_ARGUMENT))
         return answers
 
 
-def _decide(engine: RulesEngine, parcels: list[_Parcel]) -> list[ParcelFacts]:
+def _decide(engine: RulesEngine, parcels: list[_Parcel], memo: EvaluationMemo | None) -> None:
+    """The facts of each parcel not yet decided."""
+    parcels = [p for p in parcels if p.facts is None]
     live = [p for p in parcels if not p.rejected]
     facts = [
         (
@@ -518,9 +967,10 @@ def _decide(engine: RulesEngine, parcels: list[_Parcel]) -> list[ParcelFacts]:
     ]
     outcomes = {
         id(p): str(evaluation.values.get("outcome", PENDING))
-        for p, evaluation in zip(live, decide(engine, facts) if facts else [], strict=True)
+        for p, evaluation in zip(live, decide(engine, facts, memo) if facts else [], strict=True)
     }
-    return [_facts(p, outcomes.get(id(p), REJECTED)) for p in parcels]
+    for parcel in parcels:
+        parcel.facts = _facts(parcel, outcomes.get(id(parcel), REJECTED))
 
 
 def _facts(parcel: _Parcel, outcome: str) -> ParcelFacts:
@@ -553,7 +1003,5 @@ def _facts(parcel: _Parcel, outcome: str) -> ParcelFacts:
         declared_value=declared_value,
         charges=charges,
         lines=lines,
-        risk_rules=tuple(sorted({r.rule_id or r.code for r in risk.reasons}))
-        if risk is not None
-        else (),
+        risk_rules=risk.rules if risk is not None else (),
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import multiprocessing
 import shutil
 import subprocess
 import sys
@@ -15,11 +16,23 @@ from pathlib import Path
 
 import pytest
 
+from clearway.manifest import read_manifest
 from clearway.reference.datadir import starter_data_dir
+from clearway.reference.sanctions import load_sanctions
 from clearway.reporting.cli import add_commands
-from clearway.reporting.generator import ManifestGenerator, catalogue, to_declaration
-from clearway.reporting.simulation import Simulator, scenarios
+from clearway.reporting.generator import (
+    LISTED,
+    SPLIT,
+    ManifestGenerator,
+    Mix,
+    catalogue,
+    listed_names,
+    to_declaration,
+    write_manifest,
+)
+from clearway.reporting.simulation import Simulator, read_in_background, scenarios
 from clearway.runtime.settings import Settings
+from clearway.v1 import common_pb2
 
 REPO_RULES = Path(__file__).resolve().parents[3] / "rules"
 
@@ -74,6 +87,12 @@ def packs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path
     assert 'low_value_threshold: "135.00"' in text
     pack.write_text(text.replace('low_value_threshold: "135.00"', 'low_value_threshold: "50.00"'))
     yield current, lower
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    """The settings with the starter reference data the tests' names and goods come from."""
+    return dataclasses.replace(Settings.from_env(), data_dir=starter_data_dir())
 
 
 @pytest.fixture
@@ -230,10 +249,9 @@ def test_generate_piped_into_simulate_through_the_command_line(
 
 
 def test_shared_steps_and_remembered_codes_give_what_each_scenario_computes_alone(
-    packs: tuple[Path, Path],
+    packs: tuple[Path, Path], settings: Settings
 ) -> None:
     current, lower = packs
-    settings = dataclasses.replace(Settings.from_env(), data_dir=starter_data_dir())
     goods = catalogue(starter_data_dir())
     parcels = [
         to_declaration(p.document)
@@ -250,3 +268,50 @@ def test_shared_steps_and_remembered_codes_give_what_each_scenario_computes_alon
     by_scenario = [[f for i, f in shared if i == index] for index in range(3)]
     assert by_scenario[0] == by_scenario[2], "the same packs and dates: the same parcels"
     assert by_scenario[0] != by_scenario[1], "the lower UK threshold changes some"
+
+
+def test_two_processes_measure_exactly_what_one_does(
+    packs: tuple[Path, Path], settings: Settings, tmp_path: Path
+) -> None:
+    """Risk in this process, valuation and measurement in a worker, the manifest parsed in a
+    third: the same summaries, to the last digit, as the replay in one process."""
+    current, lower = packs
+    manifest = tmp_path / "manifest.jsonl"
+    listed = listed_names(load_sanctions(starter_data_dir()))
+    mix = Mix(split_share=0.05, listed_share=0.01)
+    generator = ManifestGenerator(2000, 5, catalogue(starter_data_dir()), listed, mix)
+    with manifest.open("w", encoding="utf-8") as out:
+        kinds = write_manifest(iter(generator), out)
+        out.write("{not json\n")
+    assert kinds[SPLIT] >= 40 and kinds[LISTED] >= 10
+    with Simulator(scenarios([current, lower], []), settings) as simulator:
+        read = (d for line in read_manifest(manifest) if (d := line.declaration) is not None)
+        alone = simulator.summarise(read, "EUR", chunk=300, workers=1)
+        problems: list[str] = []
+        pipelined = read_in_background(manifest, problems, chunk=300)
+        together = simulator.summarise(pipelined, "EUR", chunk=300, workers=2)
+    assert together == alone
+    assert len(problems) == 1 and problems[0].startswith("line 2001")
+    assert [s.parcels for s in alone] == [2000, 2000]
+    assert "RSK-SPLIT-SHIPMENT" in alone[0].rule_hits
+    assert "block" in {key for key, _currency, _totals in alone[0].rows("channel")}, "sanctions"
+    assert alone[0] != alone[1], "the lower UK threshold changes the measurement"
+    assert multiprocessing.active_children() == []
+
+
+def test_a_failing_source_stops_the_worker_and_reaches_the_caller(
+    packs: tuple[Path, Path], settings: Settings
+) -> None:
+    current, _lower = packs
+    goods = catalogue(starter_data_dir())
+
+    def broken() -> Iterator[common_pb2.Declaration]:
+        for number, parcel in enumerate(ManifestGenerator(30, 2, goods, ())):
+            if number == 20:
+                raise OSError("manifest went away")
+            yield to_declaration(parcel.document)
+
+    simulator = Simulator(scenarios([current], []), settings)
+    with simulator, pytest.raises(OSError, match="went away"):
+        simulator.summarise(broken(), "EUR", chunk=10, workers=2)
+    assert multiprocessing.active_children() == []
