@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import sys
 import tempfile
@@ -222,7 +223,8 @@ class Bench:
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
     def services_in_process(self) -> None:
-        settings = Settings.from_env()
+        # Their own database: risk records history, which must not land in the user's store.
+        settings = dataclasses.replace(Settings.from_env(), database_url=self._sqlite("services"))
         for workload in services.workloads(self.manifest("SVC", self.plan.stream // 2)):
             _say(self.out, f"  {workload.service} in-process")
             figures = services.measure_in_process(

@@ -13,6 +13,7 @@ import grpc
 
 from clearway.benchmark.measure import percentile
 from clearway.cli import SERVICE_CLASSES
+from clearway.runtime.errors import ClearwayError
 from clearway.runtime.server import ClearwayService
 from clearway.runtime.settings import Settings
 from clearway.runtime.telemetry import Telemetry
@@ -177,9 +178,21 @@ def _rate_and_p99(
     latencies = []
     for request in requests[:singles]:
         begun = time.perf_counter()
-        call_single(request)
+        try:
+            call_single(request)
+        except (grpc.RpcError, ClearwayError) as error:
+            # A refusal (e.g. a duty no tariff line covers) is the service's answer, timed like
+            # any other; anything else is a failure of the run.
+            if _status(error) != grpc.StatusCode.FAILED_PRECONDITION:
+                raise
         latencies.append((time.perf_counter() - begun) * 1000)
     return rate, percentile(latencies, 0.99)
+
+
+def _status(error: grpc.RpcError | ClearwayError) -> grpc.StatusCode:
+    if isinstance(error, ClearwayError):
+        return error.code
+    return cast(grpc.Call, error).code()
 
 
 def measure_over_grpc(
