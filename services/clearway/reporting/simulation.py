@@ -64,13 +64,8 @@ from clearway.reporting.facts import (
 from clearway.reporting.measure import Measurement, Summary, rate_converter
 from clearway.risk.domain import AssessmentRequest, RiskAssessment, RiskDomain
 from clearway.risk.history import (
-    AssessedOutcome,
     DeclarationHistory,
-    HistoryEntry,
-    HistoryQuery,
-    HistoryView,
     InMemoryConsigneeHistory,
-    entry_keys,
 )
 from clearway.risk.screening import PartyScreener
 from clearway.risk.service import RiskService
@@ -295,13 +290,11 @@ class Simulator:
     def __init__(
         self, specs: Sequence[ScenarioSpec], settings: Settings, *, share: bool = True
     ) -> None:
-        """`share=False` makes every scenario compute every step and remember nothing, with the
-        risk service's own in-memory history (the plain replay the shared one is measured and
-        tested against)."""
+        """`share=False` makes every scenario compute every step and remember nothing (the
+        plain replay the shared one is measured and tested against)."""
         if not specs:
             raise ValueError("a simulation needs at least one scenario")
         self.specs = tuple(specs)
-        self._share = share
         self._services: list[ClearwayService[Any]] = []
         self._engines: dict[Path, RulesEngine] = {}
         # The services open their stores (the risk history) at the configured database: here
@@ -362,7 +355,7 @@ class Simulator:
         )
 
     def _history(self) -> DeclarationHistory:
-        return _IndexedHistory() if self._share else InMemoryConsigneeHistory()
+        return InMemoryConsigneeHistory()
 
     def _engine(self, rules_dir: Path) -> RulesEngine:
         """One engine per pack directory, shared by the domains (it is thread-safe and
@@ -730,124 +723,6 @@ def _assess_risk(
     )
     for parcel, risk in zip(live, risks, strict=True):
         parcel.assessed = _Risk.of(risk) if isinstance(risk, RiskAssessment) else risk
-
-
-@dataclass(slots=True)
-class _Kept:
-    entry: HistoryEntry
-    high_risk: bool = False
-
-
-@dataclass(slots=True)
-class _PartyDays:
-    """One party's (or address's) records: how many, and how many high risk, per day; and
-    which are near the split-shipment threshold."""
-
-    parcels: dict[date, int] = field(default_factory=dict)
-    high_risk: dict[date, int] = field(default_factory=dict)
-    near: set[tuple[str, str]] = field(default_factory=set)
-
-
-def _shift(counts: dict[date, int], day: date, by: int) -> None:
-    left = counts.get(day, 0) + by
-    if left:
-        counts[day] = left
-    else:
-        counts.pop(day, None)
-
-
-def _between(counts: dict[date, int], start: date, end: date) -> int:
-    """Records from `start` to `end` inclusive, by whichever is shorter: the days of the
-    window or the days the party has records on."""
-    days = (end - start).days + 1
-    if days < len(counts):
-        return sum(counts.get(start + timedelta(days=n), 0) for n in range(days))
-    return sum(n for day, n in counts.items() if start <= day <= end)
-
-
-class _IndexedHistory:
-    """InMemoryConsigneeHistory's answers from per-party counts by day: a read costs the days a
-    party has records on, not its parcels. In a million-parcel replay a marketplace seller has
-    tens of thousands of parcels, and scanning them for each of them made the replay quadratic
-    (the equality with InMemoryConsigneeHistory is tested)."""
-
-    def __init__(self) -> None:
-        self._records: dict[tuple[str, str], _Kept] = {}
-        self._parties: defaultdict[tuple[str, str], _PartyDays] = defaultdict(_PartyDays)
-
-    def _index(self, kept: _Kept, sign: int) -> None:
-        entry = kept.entry
-        for key in entry_keys(entry):
-            days = self._parties[key]
-            _shift(days.parcels, entry.declared_on, sign)
-            if kept.high_risk:
-                _shift(days.high_risk, entry.declared_on, sign)
-            if entry.split_near and sign > 0:
-                days.near.add(entry.identity)
-            elif entry.split_near:
-                days.near.discard(entry.identity)
-
-    def observe(self, queries: Sequence[HistoryQuery]) -> list[HistoryView]:
-        for query in queries:
-            entry = query.entry
-            kept = self._records.get(entry.identity)
-            if kept is None:
-                kept = self._records[entry.identity] = _Kept(entry)
-            else:
-                self._index(kept, -1)
-                kept.entry = entry
-            self._index(kept, 1)
-        return [self._view(query) for query in queries]
-
-    def _party(self, kind: str, key: str | None) -> _PartyDays | None:
-        return None if key is None else self._parties.get((kind, key))
-
-    def _view(self, query: HistoryQuery) -> HistoryView:
-        entry, on, caps = query.entry, query.entry.declared_on, query.caps
-        start = query.start(query.window_days)
-        consignee = self._party("consignee", entry.consignee_key)
-        address = self._party("address", entry.address_key)
-        near = set().union(*(p.near for p in (consignee, address) if p is not None))
-        recent = sorted(
-            (self._records[identity].entry for identity in near),
-            key=lambda e: (e.declared_on, e.identity),
-        )
-        split = [e.parcel for e in recent if start <= e.declared_on <= on]
-        lookback = query.start(query.lookback_days)
-        own = self._records[entry.identity]
-
-        prior = _between(consignee.high_risk, lookback, on) if consignee else 0
-        if (
-            consignee is not None
-            and own.high_risk
-            and own.entry.consignee_key == entry.consignee_key
-            and lookback <= own.entry.declared_on <= on
-        ):
-            prior -= 1  # the count is of earlier declarations
-
-        seller = self._party("seller", entry.seller_key)
-        seller_start = query.start(query.seller_window_days)
-        return HistoryView(
-            split_parcels=tuple(split[-caps.split_parcels :]),
-            consignee_parcels=min(
-                caps.consignee_parcels, _between(consignee.parcels, start, on) if consignee else 0
-            ),
-            seller_parcels=min(
-                caps.seller_parcels, _between(seller.parcels, seller_start, on) if seller else 0
-            ),
-            consignee_prior_high_risk=min(caps.consignee_high_risk, prior),
-            seller_prior_findings=0,
-        )
-
-    def settle(self, outcomes: Sequence[AssessedOutcome]) -> None:
-        for outcome in outcomes:
-            kept = self._records.get((outcome.partner_id, outcome.declaration_id))
-            if kept is None or kept.high_risk == outcome.high_risk:
-                continue
-            sign = 1 if outcome.high_risk else -1
-            for key in entry_keys(kept.entry):
-                _shift(self._parties[key].high_risk, kept.entry.declared_on, sign)
-            kept.high_risk = outcome.high_risk
 
 
 class _TariffCodes:

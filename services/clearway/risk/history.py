@@ -22,7 +22,7 @@ import hashlib
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Protocol
@@ -193,75 +193,128 @@ def entry_keys(entry: HistoryEntry) -> list[tuple[str, str]]:
     return [(kind, key) for kind, key in keys if key is not None]
 
 
-@dataclass
-class _Stored:
+@dataclass(slots=True)
+class _Kept:
     entry: HistoryEntry
     high_risk: bool = False
 
 
+@dataclass(slots=True)
+class _PartyDays:
+    """One party's (or address's) records: how many, and how many high risk, per day; and
+    which are near the split-shipment threshold."""
+
+    parcels: dict[date, int] = field(default_factory=dict)
+    high_risk: dict[date, int] = field(default_factory=dict)
+    near: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _shift(counts: dict[date, int], day: date, by: int) -> None:
+    left = counts.get(day, 0) + by
+    if left:
+        counts[day] = left
+    else:
+        counts.pop(day, None)
+
+
+def _between(counts: dict[date, int], start: date, end: date) -> int:
+    """Records from `start` to `end` inclusive, by whichever is shorter: the days of the
+    window or the days the party has records on."""
+    days = (end - start).days + 1
+    if days < len(counts):
+        return sum(counts.get(start + timedelta(days=n), 0) for n in range(days))
+    return sum(n for day, n in counts.items() if start <= day <= end)
+
+
 class InMemoryConsigneeHistory:
-    """DeclarationHistory in this process, for simulations and unit tests."""
+    """DeclarationHistory in this process, for simulations and unit tests, from per-party counts
+    by day: a read costs the days a party has records on, not its parcels (in a million-parcel
+    replay a marketplace seller has tens of thousands, and scanning them made it quadratic).
+    Memory knows of no inspections, so a seller's prior findings are 0."""
 
     def __init__(self) -> None:
-        self._records: dict[tuple[str, str], _Stored] = {}
-        self._by_key: defaultdict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+        self._records: dict[tuple[str, str], _Kept] = {}
+        self._parties: defaultdict[tuple[str, str], _PartyDays] = defaultdict(_PartyDays)
         self._lock = threading.Lock()
+
+    def _index(self, kept: _Kept, sign: int) -> None:
+        entry = kept.entry
+        for key in entry_keys(entry):
+            days = self._parties[key]
+            _shift(days.parcels, entry.declared_on, sign)
+            if kept.high_risk:
+                _shift(days.high_risk, entry.declared_on, sign)
+            if entry.split_near and sign > 0:
+                days.near.add(entry.identity)
+            elif entry.split_near:
+                days.near.discard(entry.identity)
 
     def observe(self, queries: Sequence[HistoryQuery]) -> list[HistoryView]:
         with self._lock:
-            for query in queries:
-                entry = query.entry
-                previous = self._records.get(entry.identity)
-                if previous is not None:
-                    for key in entry_keys(previous.entry):
-                        self._by_key[key].discard(entry.identity)
-                    previous.entry = entry
-                else:
-                    self._records[entry.identity] = _Stored(entry)
-                for key in entry_keys(entry):
-                    self._by_key[key].add(entry.identity)
-            return [self._view(query) for query in queries]
+            return self._observe(queries)
 
-    def _around(self, kind: str, key: str | None, start: date, end: date) -> list[_Stored]:
-        if key is None:
-            return []
-        found = (self._records[identity] for identity in self._by_key.get((kind, key), ()))
-        return [s for s in found if start <= s.entry.declared_on <= end]
+    def _observe(self, queries: Sequence[HistoryQuery]) -> list[HistoryView]:
+        for query in queries:
+            entry = query.entry
+            kept = self._records.get(entry.identity)
+            if kept is None:
+                kept = self._records[entry.identity] = _Kept(entry)
+            else:
+                self._index(kept, -1)
+                kept.entry = entry
+            self._index(kept, 1)
+        return [self._view(query) for query in queries]
+
+    def _party(self, kind: str, key: str | None) -> _PartyDays | None:
+        return None if key is None else self._parties.get((kind, key))
 
     def _view(self, query: HistoryQuery) -> HistoryView:
-        """The stored history's answers, caps included, without its indexes (simulations
-        replay a bounded number of declarations)."""
         entry, on, caps = query.entry, query.entry.declared_on, query.caps
         start = query.start(query.window_days)
-        consignee = self._around("consignee", entry.consignee_key, start, on)
-        split = {s.entry.identity: s for s in consignee if s.entry.split_near}
-        split.update(
-            (s.entry.identity, s)
-            for s in self._around("address", entry.address_key, start, on)
-            if s.entry.split_near
+        consignee = self._party("consignee", entry.consignee_key)
+        address = self._party("address", entry.address_key)
+        near = set().union(*(p.near for p in (consignee, address) if p is not None))
+        recent = sorted(
+            (self._records[identity].entry for identity in near),
+            key=lambda e: (e.declared_on, e.identity),
         )
-        recent = sorted(split.values(), key=lambda s: (s.entry.declared_on, s.entry.identity))
+        split = [e.parcel for e in recent if start <= e.declared_on <= on]
         lookback = query.start(query.lookback_days)
+        own = self._records[entry.identity]
 
-        def prior(kind: str, key: str | None, cap: int) -> int:
-            found = self._around(kind, key, lookback, on)
-            return min(cap, sum(s.entry.identity != entry.identity and s.high_risk for s in found))
+        prior = _between(consignee.high_risk, lookback, on) if consignee else 0
+        if (
+            consignee is not None
+            and own.high_risk
+            and own.entry.consignee_key == entry.consignee_key
+            and lookback <= own.entry.declared_on <= on
+        ):
+            prior -= 1  # the count is of earlier declarations
 
+        seller = self._party("seller", entry.seller_key)
         seller_start = query.start(query.seller_window_days)
-        seller = self._around("seller", entry.seller_key, seller_start, on)
         return HistoryView(
-            split_parcels=tuple(s.entry.parcel for s in recent[-caps.split_parcels :]),
-            consignee_parcels=min(caps.consignee_parcels, len(consignee)),
-            seller_parcels=min(caps.seller_parcels, len(seller)),
-            consignee_prior_high_risk=prior(
-                "consignee", entry.consignee_key, caps.consignee_high_risk
+            split_parcels=tuple(split[-caps.split_parcels :]),
+            consignee_parcels=min(
+                caps.consignee_parcels, _between(consignee.parcels, start, on) if consignee else 0
             ),
+            seller_parcels=min(
+                caps.seller_parcels, _between(seller.parcels, seller_start, on) if seller else 0
+            ),
+            consignee_prior_high_risk=min(caps.consignee_high_risk, prior),
             seller_prior_findings=0,
         )
 
     def settle(self, outcomes: Sequence[AssessedOutcome]) -> None:
         with self._lock:
-            for outcome in outcomes:
-                stored = self._records.get((outcome.partner_id, outcome.declaration_id))
-                if stored is not None:
-                    stored.high_risk = outcome.high_risk
+            self._settle(outcomes)
+
+    def _settle(self, outcomes: Sequence[AssessedOutcome]) -> None:
+        for outcome in outcomes:
+            kept = self._records.get((outcome.partner_id, outcome.declaration_id))
+            if kept is None or kept.high_risk == outcome.high_risk:
+                continue
+            sign = 1 if outcome.high_risk else -1
+            for key in entry_keys(kept.entry):
+                _shift(self._parties[key].high_risk, kept.entry.declared_on, sign)
+            kept.high_risk = outcome.high_risk

@@ -1,15 +1,16 @@
-"""The simulation's indexed consignee history answers exactly as the risk service's in-memory
-one, on a random stream of recordings, resubmissions and settled outcomes."""
+"""The in-memory consignee history (the simulator's and a store-less risk service's) answers
+exactly as the stored one, on a random stream of recordings, resubmissions and settled
+outcomes."""
 
 from __future__ import annotations
 
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from clearway.reporting.simulation import _IndexedHistory
 from clearway.risk.history import (
     AssessedOutcome,
     CountCaps,
@@ -17,6 +18,7 @@ from clearway.risk.history import (
     HistoryQuery,
     InMemoryConsigneeHistory,
 )
+from clearway.store.risk_history import StoredHistory
 
 START = date(2026, 6, 1)
 
@@ -46,15 +48,17 @@ def _query(rng: random.Random, caps: CountCaps) -> HistoryQuery:
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("cap", [2, 1000])
-def test_indexed_history_answers_as_the_in_memory_history(seed: int, cap: int) -> None:
+def test_in_memory_history_answers_as_the_stored_history(
+    seed: int, cap: int, tmp_path: Path
+) -> None:
     rng = random.Random(seed)
     caps = CountCaps(cap, cap, cap, cap, cap)
-    indexed, plain = _IndexedHistory(), InMemoryConsigneeHistory()
+    plain, stored = InMemoryConsigneeHistory(), StoredHistory.open(f"sqlite:///{tmp_path / 'h.db'}")
     views = 0
     for _batch in range(120):
         queries = [_query(rng, caps) for _ in range(rng.randrange(1, 6))]
         expected = plain.observe(queries)
-        assert indexed.observe(queries) == expected
+        assert stored.observe(queries) == expected
         views += sum(bool(v.split_parcels) and v.consignee_prior_high_risk > 0 for v in expected)
         outcomes = [
             AssessedOutcome(
@@ -67,5 +71,6 @@ def test_indexed_history_answers_as_the_in_memory_history(seed: int, cap: int) -
             for q in queries
         ]
         plain.settle(outcomes)
-        indexed.settle(outcomes)
+        stored.settle(outcomes)
+    stored.close()
     assert views > 0, "the stream exercises split parcels and earlier high-risk declarations"
