@@ -189,10 +189,13 @@ class ClearanceFlow:
                 records = [self._record(partner_id, w) for w in decided]
                 saved = self.store.save_many(records)
             for w, record, stored in zip(decided, records, saved, strict=True):
+                replayed = stored.decision != record.decision
+                # A new decision is the message just built; only a replay is read back.
+                decision = (
+                    clearance_pb2.Decision.FromString(stored.decision) if replayed else w.decision
+                )
                 results[w.index] = ClearanceResult(
-                    w.model.declaration_id,
-                    decision=clearance_pb2.Decision.FromString(stored.decision),
-                    replayed=stored.decision != record.decision,
+                    w.model.declaration_id, decision=decision, replayed=replayed
                 )
         return [r for r in results if r is not None]
 
