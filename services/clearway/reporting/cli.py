@@ -55,7 +55,8 @@ FORMATS = ("table", "csv", "json")
 STDIN = Path("-")
 NOTES = (
     "Amounts are converted into the reporting currency at the ECB reference rate of each "
-    "parcel's declaration date; a group shown in another currency had no rate.",
+    "parcel's declaration date (after the rates file ends, at its last rate, as valuation "
+    "charged them); a group shown in another currency had no rate.",
     "A full declaration is needed under any regime that is not a low-value one "
     "(IOSS, *_LOW_VALUE, *_DE_MINIMIS, *_GIFT).",
     "Selected for inspection: outcome INSPECT or the red risk channel. Inspection workload: "

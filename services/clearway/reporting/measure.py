@@ -4,8 +4,9 @@ channel.
 
 Amounts stay Decimal and unrounded until they are shown. Each group is kept per currency: a
 parcel's amounts are converted into the reporting currency at the reference rate of its
-declaration date when a converter is given and knows the rate, else they stay in the
-destination currency (so nothing of different currencies is ever added up).
+declaration date when a converter is given and knows the rate (valuation's policy: after the
+rates file ends, its last rate), else they stay in the destination currency (so nothing of
+different currencies is ever added up).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
-from clearway.reference.errors import RateUnavailable
 from clearway.reference.fx import ExchangeRates
 from clearway.reporting.facts import AT_IMPORT, AT_SALE, ParcelFacts
+from clearway.valuation.conversion import Converter as ValuationConverter
+from clearway.valuation.conversion import RateMissing
 
 ALL = "ALL"
 CONSIGNMENT = "--"
@@ -31,14 +33,18 @@ Converter = Callable[[Decimal, str, date], Decimal | None]
 
 
 def rate_converter(rates: ExchangeRates, currency: str) -> Converter:
-    """A Converter into `currency` at the reference rates; each rate is looked up once."""
+    """A Converter into `currency` at the reference rates, as valuation converts (so a parcel
+    dated after the rates file ends is reported at its last rate, as it was charged); each
+    rate is looked up once."""
     known: dict[tuple[str, date], Decimal | None] = {}
 
     def unit_rate(source: str, on: date) -> Decimal | None:
         if (source, on) not in known:
             try:
-                known[source, on] = rates.convert(Decimal(1), source, currency, on).amount
-            except RateUnavailable:
+                known[source, on] = ValuationConverter(rates, on).convert(
+                    Decimal(1), source, currency
+                )
+            except RateMissing:
                 known[source, on] = None
         return known[source, on]
 

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clearway.reference.fx import ExchangeRates
 from clearway.reporting.facts import ChargeFact, LineFact, ParcelFacts, needs_full_declaration
 from clearway.reporting.inspections import read_inspection_results
-from clearway.reporting.measure import CONSIGNMENT, GroupTotals, measure
+from clearway.reporting.measure import CONSIGNMENT, GroupTotals, measure, rate_converter
 from clearway.reporting.render import comparison_rows, hit_rows, report_rows, write_csv
 from clearway.runtime.errors import InvalidArgument
 
@@ -212,3 +213,16 @@ def test_comparison_rows_give_the_difference_from_the_first_scenario() -> None:
     assert last["delta_full_declarations"] == 1
     assert last["delta_inspection_workload"] == 1
     assert last["delta_burden_per_parcel"] == "1.50"
+
+
+def test_parcels_after_the_rates_file_are_reported_at_its_last_rate_as_valuation_charged() -> None:
+    """Inside the file: the rate of the day; after it: the last one (valuation's policy, so
+    the report adds up what was charged); a currency without rates stays in its own."""
+    friday, monday = date(2025, 5, 9), date(2025, 5, 12)
+    rates = ExchangeRates(
+        {"USD": {friday: Decimal("1.25"), monday: Decimal("1.00")}}, source=Path("rates.csv")
+    )
+    convert = rate_converter(rates, "EUR")
+    assert convert(Decimal(10), "USD", friday) == Decimal(8)
+    assert convert(Decimal(10), "USD", date(2026, 9, 15)) == Decimal(10)
+    assert convert(Decimal(10), "CNY", monday) is None
