@@ -39,6 +39,8 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Protocol
 
+import numpy as np
+import numpy.typing as npt
 from anyascii import anyascii
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -90,6 +92,8 @@ _PHONETIC_SIMILARITY = 0.9
 _UNMATCHED_DISCOUNT = 0.35
 """Weight of a token only one side has, once two tokens agree (missing middle names)."""
 _MAX_CANDIDATES = 250
+_SPARSE_SHARE = 16
+"""Evidence is summed per touched name when the postings are fewer than 1/16 of the names."""
 """Names scored in full per query, the best by shared evidence (blocking)."""
 
 MEMO_SIZE = 1 << 14
@@ -403,8 +407,14 @@ class ScreeningIndex:
             for token in tokens.significant:
                 postings[token].append(number)
         self._names = tuple(indexed)
-        self._postings = {token: tuple(numbers) for token, numbers in postings.items()}
-        self._totals = tuple(sum(name.weights) for name in indexed)
+        self._postings = {
+            token: np.array(numbers, dtype=np.int32) for token, numbers in postings.items()
+        }
+        self._totals = np.array([sum(name.weights) for name in indexed], dtype=np.float64)
+        self._has_initial = np.array([name.has_initial for name in indexed], dtype=np.bool_)
+        self._entry_of = np.array([name.entry for name in indexed], dtype=np.int32)
+        self._country_entries: dict[str, npt.NDArray[np.bool_]] = {}
+        """Per party country, which list entries name it (a match there may gain COUNTRY_BOOST)."""
         self._phonetic = {token: phonetic_key(token) for token in self._postings}
         blocks: dict[str, list[str]] = defaultdict(list)
         for token, sound in self._phonetic.items():
@@ -452,9 +462,12 @@ class ScreeningIndex:
                 best[position] = self._hit(self.entries[position], name, 1.0, reason)
         similar = self._similar_tokens(party.significant)
         with_initials = any(len(token) == 1 for token in party.significant)
-        floor = 0.0 if with_initials else threshold - COUNTRY_BOOST
-        for number in self._candidates(similar, floor):
+        candidates = self._candidates(similar, 0.0 if with_initials else threshold, country)
+        for number, ceiling in candidates:
             indexed = self._names[number]
+            previous = best.get(indexed.entry)
+            if previous is not None and not with_initials and previous.score >= ceiling:
+                continue  # another name of the entry already scores more than this one can
             alignment = self._align(party.significant, indexed, similar)
             if alignment.evidence < self.min_evidence:
                 continue
@@ -490,44 +503,83 @@ class ScreeningIndex:
                         )
         return {listed: value for listed, value in similar.items() if value}
 
-    def _candidates(self, similar: Sequence[Mapping[str, float]], floor: float) -> list[int]:
+    def _candidates(
+        self, similar: Sequence[Mapping[str, float]], floor: float, country: str
+    ) -> list[tuple[int, float]]:
         """Blocking: names sharing a similar token, the strongest evidence first.
 
         The shared evidence g bounds what alignment can match, so with the unmatched discount
         a name of total weight T scores at most sqrt(g / (d*T + (1-d)*g)); names whose bound
-        is below `floor` are not scored (names with initials are always scored).
+        is below `floor` (less COUNTRY_BOOST where the entry names the party's country) are
+        not scored (names with initials are always scored). Summed with numpy in the order a
+        loop over the postings would add, so the evidence is the same to the last bit.
+
+        Each comes with its ceiling: the most it can score, its bound's square root with the
+        country boost it may get, and a margin for rounding (infinite for a name with initials,
+        whose evidence the initials do not show).
         """
-        evidence: dict[int, float] = defaultdict(float)
+        numbers, gains, counts = [], [], []
         for tokens in similar:
             for listed, similarity in tokens.items():
-                gain = self._idf[listed] * similarity
-                for number in self._postings[listed]:
-                    evidence[number] += gain
-        discount, squared = _UNMATCHED_DISCOUNT, floor * floor
-        ranked = []
-        for number, gain in evidence.items():
-            if gain < self.min_evidence * 0.999:
-                continue
-            total = self._totals[number]
-            bound = gain / (discount * total + (1 - discount) * min(gain, total))
-            if bound >= squared or self._names[number].has_initial:
-                ranked.append((gain / total, number))
-        ranked.sort(reverse=True)
-        return [number for _, number in ranked[:_MAX_CANDIDATES]]
+                postings = self._postings[listed]
+                numbers.append(postings)
+                gains.append(self._idf[listed] * similarity)
+                counts.append(len(postings))
+        if not numbers:
+            return []
+        postings, weights = np.concatenate(numbers), np.repeat(gains, counts)
+        if len(postings) * _SPARSE_SHARE < len(self._names):
+            # a few postings: sum per distinct name rather than over every indexed name
+            touched, slot = np.unique(postings, return_inverse=True)
+            evidence = np.bincount(slot, weights)
+        else:
+            evidence = np.bincount(postings, weights, minlength=len(self._names))
+            touched = np.arange(len(self._names), dtype=np.int32)
+        enough = evidence >= self.min_evidence * 0.999
+        touched, gain = touched[enough], evidence[enough]
+        total = self._totals[touched]
+        discount = _UNMATCHED_DISCOUNT
+        bound = gain / (discount * total + (1 - discount) * np.minimum(gain, total))
+        floors = np.full(len(touched), floor * floor)
+        boost = np.zeros(len(touched))
+        if country:
+            boosted = self._naming_country(country)[self._entry_of[touched]]
+            boost[boosted] = COUNTRY_BOOST
+            if floor:
+                floors[boosted] = max(0.0, floor - COUNTRY_BOOST) ** 2
+        initial = self._has_initial[touched]
+        kept = (bound >= floors) | initial
+        touched, share = touched[kept], gain[kept] / total[kept]
+        ceiling = np.where(initial[kept], np.inf, np.sqrt(bound[kept]) + boost[kept] + 1e-9)
+        best_first = np.lexsort((touched, share))[::-1][:_MAX_CANDIDATES]
+        return list(zip(touched[best_first].tolist(), ceiling[best_first].tolist(), strict=True))
+
+    def _naming_country(self, country: str) -> npt.NDArray[np.bool_]:
+        """Which entries list `country` (built once per country; read-only once built)."""
+        naming = self._country_entries.get(country)
+        if naming is None:
+            naming = np.array([country in entry.countries for entry in self.entries])
+            self._country_entries[country] = naming
+        return naming
 
     def _align(
         self, party: Sequence[str], listed: _IndexedName, similar: Sequence[Mapping[str, float]]
     ) -> _Alignment:
         """One-to-one token alignment, best pairs first; weighted coverage of both names."""
         scored = []
+        tokens = listed.tokens
         for i, p in enumerate(party):
-            for j, t in enumerate(listed.tokens):
-                if len(p) == 1 or len(t) == 1:
-                    similarity = token_similarity(p, t)
-                else:
-                    similarity = similar[i].get(t, 0.0)
-                if similarity:
-                    scored.append((similarity, i, j))
+            if len(p) == 1 or listed.has_initial:
+                for j, t in enumerate(tokens):
+                    if len(p) == 1 or len(t) == 1:
+                        similarity = token_similarity(p, t)
+                    else:
+                        similarity = similar[i].get(t, 0.0)
+                    if similarity:
+                        scored.append((similarity, i, j))
+            else:
+                found = similar[i]
+                scored.extend((found[t], i, j) for j, t in enumerate(tokens) if t in found)
         scored.sort(reverse=True)
         used_party: set[int] = set()
         used_listed: set[int] = set()
@@ -555,6 +607,8 @@ class ScreeningIndex:
             matched -= weight * (boosted - raw)
             evidence -= weight * (boosted - raw)
             pairs[0] = (p, t, raw)
+        if evidence < self.min_evidence:  # set aside by the caller whatever the score
+            return _Alignment(0.0, evidence, tuple(pairs), (), ())
         solid = sum(1 for _, _, similarity in pairs if similarity >= 0.8)
         discount = _UNMATCHED_DISCOUNT if solid >= 2 else 1.0
         unmatched_listed = tuple(t for j, t in enumerate(listed.tokens) if j not in used_listed)
