@@ -99,9 +99,9 @@ class ClearanceServicer(clearance_pb2_grpc.ClearanceServiceServicer):
         reader.start()
         try:
             while (results := in_flight.get()) is not None:
-                answer = clearance_pb2.SubmitManifestResponse(
-                    results=[_manifest_result(r) for r in results.result()]
-                )
+                answer = clearance_pb2.SubmitManifestResponse()
+                for result in results.result():
+                    _add_manifest_result(answer, result)
                 yield answer
                 slots.release()
         finally:
@@ -241,14 +241,16 @@ def _check_chunk(chunk: clearance_pb2.SubmitManifestRequest) -> None:
         )
 
 
-def _manifest_result(result: ClearanceResult) -> clearance_pb2.ManifestResult:
+def _add_manifest_result(
+    answer: clearance_pb2.SubmitManifestResponse, result: ClearanceResult
+) -> None:
+    """Filled in place: a decision is copied once, into the response."""
+    added = answer.results.add(declaration_id=result.declaration_id)
     if result.error is not None:
-        return clearance_pb2.ManifestResult(
-            declaration_id=result.declaration_id, error=result.error.to_status()
-        )
-    return clearance_pb2.ManifestResult(
-        declaration_id=result.declaration_id, decision=result.decision, replayed=result.replayed
-    )
+        added.error.CopyFrom(result.error.to_status())
+    elif result.decision is not None:
+        added.decision.CopyFrom(result.decision)
+        added.replayed = result.replayed
 
 
 class OrchestratorService(ClearwayService[ClearanceFlow]):
