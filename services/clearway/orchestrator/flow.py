@@ -439,12 +439,10 @@ class ClearanceFlow:
             return []
 
         def call(batch: list[_Work]) -> origin_pb2.DecidePreferenceBatchResponse:
-            request = origin_pb2.DecidePreferenceBatchRequest(
-                requests=[
-                    origin_pb2.DecidePreferenceRequest(declaration=w.proto, items=w.items)
-                    for w in batch
-                ]
-            )
+            request = origin_pb2.DecidePreferenceBatchRequest()
+            for w in batch:
+                added = request.requests.add(items=w.items)
+                added.declaration.CopyFrom(w.proto)
             response: origin_pb2.DecidePreferenceBatchResponse = (
                 self.clients.origin.DecidePreferenceBatch(
                     request, timeout=self._deadline(len(batch))
@@ -470,14 +468,10 @@ class ClearanceFlow:
         """
         if not work:
             return None
-        request = risk_pb2.AssessRiskBatchRequest(
-            requests=[
-                risk_pb2.AssessRiskRequest(
-                    declaration=w.proto, items=w.items, partner_id=partner_id
-                )
-                for w in work
-            ]
-        )
+        request = risk_pb2.AssessRiskBatchRequest()
+        for w in work:  # filled in place: each declaration copied once
+            added = request.requests.add(items=w.items, partner_id=partner_id)
+            added.declaration.CopyFrom(w.proto)
         call = self._calls.submit(
             contextvars.copy_context().run,  # the caller's trace goes with the call
             self.clients.risk.AssessRiskBatch,
@@ -505,19 +499,13 @@ class ClearanceFlow:
         self, ready: list[_Work], totals: _YearTotals
     ) -> list[tuple[_Work, ClearwayError]]:
         rejected: list[tuple[_Work, ClearwayError]] = []
+        request = valuation_pb2.CalculateChargesBatchRequest()
+        for w in ready:
+            added = request.requests.add(items=w.items, consumer_year_total=totals.before(w))
+            added.declaration.CopyFrom(w.proto)
         try:
             valuations = self.clients.valuation.CalculateChargesBatch(
-                valuation_pb2.CalculateChargesBatchRequest(
-                    requests=[
-                        valuation_pb2.CalculateChargesRequest(
-                            declaration=w.proto,
-                            items=w.items,
-                            consumer_year_total=totals.before(w),
-                        )
-                        for w in ready
-                    ]
-                ),
-                timeout=self._deadline(len(ready)),
+                request, timeout=self._deadline(len(ready))
             )
         except grpc.RpcError as error:
             _mark_unavailable(ready, "valuation", error)
