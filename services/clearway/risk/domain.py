@@ -19,7 +19,7 @@ from typing import Any
 from clearway.declarations.codes import customs_territory
 from clearway.declarations.model import Declaration, Item, Party
 from clearway.reference.errors import RateUnavailable
-from clearway.reference.fx import ExchangeRates
+from clearway.reference.fx import MAX_RATE_AGE, ExchangeRates
 from clearway.risk.history import (
     AssessedOutcome,
     CountCaps,
@@ -40,6 +40,8 @@ DOMAIN = "risk"
 EUR = "EUR"
 MAX_SCORE = 100
 REMEMBERED_EVALUATIONS = 16_384  # bounded: a flood of distinct facts only refills it
+REMEMBERED_POLICIES = 256
+"""Policies by selection: a pack set has a few dozen; a reload's new ones refill the table."""
 _RATIO = Decimal("0.0001")
 _CENT = Decimal("0.01")
 
@@ -86,6 +88,37 @@ class AssessmentRequest:
     partner_id: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class _Policy:
+    """What the assessment reads of the merged pack parameters, derived once per set of packs
+    in force instead of once per parcel."""
+
+    sample_rate: Decimal
+    reference_values: object
+    split_limit: _SplitLimit | None
+    window_days: int
+    seller_window_days: int
+    lookback_days: int
+    caps: CountCaps
+    high_risk_score: int
+
+    @classmethod
+    def of(cls, parameters: Mapping[str, Any]) -> _Policy:
+        split = _mapping(parameters.get("split_shipment"))
+        seller_velocity = _mapping(parameters.get("seller_velocity"))
+        repeat = _mapping(parameters.get("repeat_offender"))
+        return cls(
+            sample_rate=_decimal(parameters.get("control_sample_rate"), Decimal(0)),
+            reference_values=parameters.get("reference_unit_values_eur"),
+            split_limit=_split_limit(parameters),
+            window_days=int(_decimal(split.get("window_days"), Decimal(30))),
+            seller_window_days=int(_decimal(seller_velocity.get("window_days"), Decimal(1))),
+            lookback_days=int(_decimal(repeat.get("lookback_days"), Decimal(365))),
+            caps=count_caps(parameters),
+            high_risk_score=_high_risk_score(parameters),
+        )
+
+
 @dataclass
 class _Prepared:
     request: AssessmentRequest
@@ -93,7 +126,7 @@ class _Prepared:
     hits: tuple[ScreeningHit, ...]
     facts: list[tuple[int, dict[str, Any]]]
     notes: list[str]
-    parameters: Mapping[str, Any]
+    policy: _Policy
     query: HistoryQuery
 
 
@@ -113,6 +146,7 @@ class RiskDomain:
         self.history = history
         # Goods, history and score facts repeat across parcels: so do the packs' answers.
         self._evaluations = EvaluationMemo(REMEMBERED_EVALUATIONS)
+        self._policies: dict[int, tuple[Mapping[str, Any], _Policy]] = {}
 
     # -- screening ---------------------------------------------------------------------------
 
@@ -172,7 +206,7 @@ class RiskDomain:
                     a.declaration_id,
                     a.score,
                     a.channel,
-                    _high_risk_score(item.parameters),
+                    item.policy.high_risk_score,
                 )
                 for item, a in zip(prepared, assessments, strict=True)
             ]
@@ -184,7 +218,7 @@ class RiskDomain:
         on = declaration.declaration_date
         destination = declaration.destination_country
         jurisdictions = tuple(dict.fromkeys((destination, customs_territory(destination))))
-        parameters = self.engine.parameters(DOMAIN, jurisdictions, on)
+        policy = self._policy(self.engine.parameters(DOMAIN, jurisdictions, on))
         notes: list[str] = []
         hits = self.screen_parties(declaration.parties()).hits
         consignment: dict[str, Any] = {
@@ -203,7 +237,7 @@ class RiskDomain:
                 f" '{hit.matched_name}' with score {hit.score:.4f}: {hit.reason}"
                 for hit in hits
             )
-        rate = _decimal(parameters.get("control_sample_rate"), Decimal(0))
+        rate = policy.sample_rate
         sampled = in_control_sample(declaration.declaration_id, rate)
         consignment["control_sample"] = sampled
         if sampled:
@@ -212,16 +246,29 @@ class RiskDomain:
         facts: list[tuple[int, dict[str, Any]]] = [(0, consignment)]
         for item in declaration.items:
             hs_code = request.hs_codes.get(item.line_number) or item.declared_hs_code[:6]
-            facts.append((item.line_number, self._item_facts(item, hs_code, on, parameters, notes)))
-        query = self._history_query(request, parameters)
-        return _Prepared(request, jurisdictions, hits, facts, notes, parameters, query)
+            facts.append((item.line_number, self._item_facts(item, hs_code, on, policy, notes)))
+        query = self._history_query(request, policy)
+        return _Prepared(request, jurisdictions, hits, facts, notes, policy, query)
+
+    def _policy(self, parameters: Mapping[str, Any]) -> _Policy:
+        """The policy of these parameters: the engine hands out one mapping per set of packs
+        in force, so it is looked up by identity (the entry keeps the mapping, so its id is
+        not reused while remembered)."""
+        remembered = self._policies.get(id(parameters))
+        if remembered is not None and remembered[0] is parameters:
+            return remembered[1]
+        if len(self._policies) >= REMEMBERED_POLICIES:
+            self._policies = {}
+        policy = _Policy.of(parameters)
+        self._policies[id(parameters)] = (parameters, policy)
+        return policy
 
     def _item_facts(
         self,
         item: Item,
         hs_code: str,
         on: date,
-        parameters: Mapping[str, Any],
+        policy: _Policy,
         notes: list[str],
     ) -> dict[str, Any]:
         facts: dict[str, Any] = {
@@ -246,7 +293,7 @@ class RiskDomain:
             return facts
         unit_value = (line_value / item.quantity).quantize(_CENT)
         facts["unit_value_eur"] = unit_value
-        reference, prefix = _reference_value(parameters.get("reference_unit_values_eur"), hs_code)
+        reference, prefix = _reference_value(policy.reference_values, hs_code)
         if reference is not None and reference > 0:
             ratio = (unit_value / reference).quantize(_RATIO)
             facts["value_ratio"] = ratio
@@ -256,19 +303,14 @@ class RiskDomain:
             )
         return facts
 
-    def _history_query(
-        self, request: AssessmentRequest, parameters: Mapping[str, Any]
-    ) -> HistoryQuery:
+    def _history_query(self, request: AssessmentRequest, policy: _Policy) -> HistoryQuery:
         """What the history records of this declaration, the windows it is counted in and where
         the counts stop; whether it is near the split threshold is decided here, once (its
         conversion's notes belong to the split facts, which convert it again)."""
         declaration = request.declaration
         consignee, seller = declaration.consignee, declaration.seller
         value = declaration.intrinsic_value
-        split = _mapping(parameters.get("split_shipment"))
-        seller_velocity = _mapping(parameters.get("seller_velocity"))
-        repeat = _mapping(parameters.get("repeat_offender"))
-        limit = _split_limit(parameters)
+        limit = policy.split_limit
         near = False
         if limit is not None:
             amount = self._convert(
@@ -287,10 +329,10 @@ class RiskDomain:
                 seller_key=party_key(seller) if seller else None,
                 split_near=near,
             ),
-            window_days=int(_decimal(split.get("window_days"), Decimal(30))),
-            seller_window_days=int(_decimal(seller_velocity.get("window_days"), Decimal(1))),
-            lookback_days=int(_decimal(repeat.get("lookback_days"), Decimal(365))),
-            caps=count_caps(parameters),
+            window_days=policy.window_days,
+            seller_window_days=policy.seller_window_days,
+            lookback_days=policy.lookback_days,
+            caps=policy.caps,
         )
 
     def _history_facts(self, item: _Prepared, view: HistoryView) -> dict[str, Any]:
@@ -318,7 +360,7 @@ class RiskDomain:
             item.notes.append(
                 f"inspections found something in {count} of the seller's parcels in {days} days"
             )
-        limit = _split_limit(item.parameters)
+        limit = item.policy.split_limit
         if limit is None:
             return facts
         converted = [
@@ -347,13 +389,16 @@ class RiskDomain:
         (selection tolerates an approximate rate, duty assessment does not)."""
         if source == target:
             return amount
-        try:
-            return self.rates.convert(amount, source, target, on).amount
-        except RateUnavailable:
-            last = self.rates.last_date
-            if on <= last:
-                notes.append(f"no reference rate {source}/{target} on {on}: value checks skipped")
-                return None
+        last = self.rates.last_date
+        if on - last <= MAX_RATE_AGE:  # later still, every dated rate is refused: no attempt
+            try:
+                return self.rates.convert(amount, source, target, on).amount
+            except RateUnavailable:
+                if on <= last:
+                    notes.append(
+                        f"no reference rate {source}/{target} on {on}: value checks skipped"
+                    )
+                    return None
         try:
             converted = self.rates.convert(amount, source, target, last).amount
         except RateUnavailable:

@@ -26,9 +26,10 @@ rule that a missing fact makes a comparison false: `not (x < 5)` is "x missing o
 
 from __future__ import annotations
 
+import bisect
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -59,6 +60,13 @@ MAX_ALTERNATIVES = 64
 """A rule's condition, in disjunctive normal form, becomes this many durable match paths."""
 
 DERIVED_OPERATORS = ("in", "not_in", "starts_with", "matches")
+REMEMBERED_TEXTS = 4096
+"""Text facts whose derived tests a program remembers; it starts again when full."""
+REMEMBERED_MATCHES = 4096
+"""Message signatures whose matches a program remembers; it starts again when full."""
+
+_COMPARISONS = frozenset({"$lt", "$lte", "$gt", "$gte", "$neq"})
+"""The operators whose answer a value's place among the literals decides (see signature)."""
 
 Expression = dict[str, Any]
 FactTest = Callable[[Any], bool]
@@ -165,14 +173,30 @@ class DerivedTest:
 
 @dataclass(frozen=True)
 class Program:
-    """One durable_rules ruleset for one set of packs, plus how to feed and read it."""
+    """One durable_rules ruleset for one set of packs, plus how to feed and read it.
+
+    Used under the engine's lock: `passed` and `matches` fill as it answers."""
 
     name: str
     definition: Mapping[str, Any]
     rules: tuple[CompiledRule, ...]
     encodings: tuple[FactEncoding, ...]
-    tests: tuple[DerivedTest, ...]
+    tests: tuple[tuple[str, tuple[DerivedTest, ...]], ...]
+    """The derived tests, grouped by the fact they read."""
     revision: str
+    bounds: Mapping[str, tuple[int, ...]]
+    """Per integer property, the sorted literals the rules compare it with."""
+    texts: Mapping[str, frozenset[str]]
+    """Per string property, the literals the rules compare it with."""
+    passed: dict[tuple[str, str], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """The derived tests a text fact passes, by (fact, text): descriptions and codes repeat
+    across parcels whose amounts differ, and the pattern searches are most of a message."""
+    matches: dict[tuple[Hashable, ...], list[str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """The rules durable_rules matched, by message signature (see `signature`)."""
 
     def message(self, facts: Mapping[str, Any]) -> dict[str, Any]:
         """The fact message for durable_rules: typed properties of the facts the rules read."""
@@ -197,11 +221,52 @@ class Program:
                         message[encoding.low] = low
                     if encoding.high:
                         message[encoding.high] = high
-        for derived in self.tests:
-            value = facts.get(derived.fact)
-            if value is not None and derived.test(value):
-                message[derived.prop] = 1
+        for fact, tests in self.tests:
+            value = facts.get(fact)
+            if value is not None:
+                for prop in self._passed(fact, value, tests):
+                    message[prop] = 1
         return message
+
+    def signature(self, message: Mapping[str, Any]) -> tuple[Hashable, ...]:
+        """What of `message` the rules can tell apart: which properties are present, and each
+        value only as far as the rules' literals separate it (an integer by its place among
+        them and whether it equals one, a string by which literal it is, if any). The rules
+        only compare properties with literals, so equal signatures match the same rules: a
+        unit value of 12.34 or 12.35 against a bound of 80 is one question to durable_rules."""
+        signature: list[Hashable] = []
+        for prop, value in message.items():
+            bounds = self.bounds.get(prop)
+            if bounds is not None and type(value) is int:
+                place = bisect.bisect_left(bounds, value)
+                signature.append((prop, place, place < len(bounds) and bounds[place] == value))
+                continue
+            texts = self.texts.get(prop)
+            if texts is not None and type(value) is str and value not in texts:
+                signature.append((prop,))
+            else:
+                signature.append((prop, value))
+        return tuple(signature)
+
+    def remember_matches(self, signature: tuple[Hashable, ...], names: list[str]) -> None:
+        """Keep what durable_rules matched for `signature`; the table starts again when full."""
+        if len(self.matches) >= REMEMBERED_MATCHES:
+            self.matches.clear()
+        self.matches[signature] = names
+
+    def _passed(self, fact: str, value: Any, tests: tuple[DerivedTest, ...]) -> tuple[str, ...]:
+        """The flags of the tests on `fact` that `value` passes; remembered for a str only (a
+        number's tests read its written form, which equal numbers need not share)."""
+        if type(value) is not str:
+            return tuple(derived.prop for derived in tests if derived.test(value))
+        key = (fact, value)
+        passed = self.passed.get(key)
+        if passed is None:
+            if len(self.passed) >= REMEMBERED_TEXTS:
+                self.passed.clear()
+            passed = tuple(derived.prop for derived in tests if derived.test(value))
+            self.passed[key] = passed
+        return passed
 
 
 def packs_revision(packs: Iterable[PackInfo]) -> str:
@@ -224,22 +289,55 @@ def compile_program(name: str, packs: Sequence[Pack]) -> Program:
     )
     compiler = _Compiler()
     rules = tuple(entry[3] for entry in ordered)
-    definition = {
-        f"r{index}": {
-            "all": [{"m": compiler.rule_expression(compiled.rule.when)}],
-            "run": f"r{index}",
-        }
-        for index, compiled in enumerate(rules)
+    expressions = {
+        **{
+            f"r{index}": compiler.rule_expression(compiled.rule.when)
+            for index, compiled in enumerate(rules)
+        },
+        SEEN: compiler.rule_expression(None),
     }
-    definition[SEEN] = {"all": [{"m": compiler.rule_expression(None)}], "run": SEEN}
+    definition = {
+        name: {"all": [{"m": expression}], "run": name} for name, expression in expressions.items()
+    }
+    literals: dict[str, set[Any]] = {}
+    for expression in expressions.values():
+        _compared_literals(expression, literals)
     return Program(
         name=name,
         definition=definition,
         rules=rules,
         encodings=compiler.encodings(),
-        tests=tuple(compiler.tests.values()),
+        tests=compiler.tests_by_fact(),
         revision=packs_revision(pack.info for pack in packs),
+        bounds={
+            prop: tuple(sorted(found))
+            for prop, found in literals.items()
+            if all(type(literal) is int for literal in found)
+        },
+        texts={
+            prop: frozenset(found)
+            for prop, found in literals.items()
+            if all(type(literal) is str for literal in found)
+        },
     )
+
+
+def _compared_literals(expression: Expression, found: dict[str, set[Any]]) -> None:
+    """Add the literals each property is compared with in `expression`. A presence test
+    ($nex) compares nothing; any other operator adds None, which keeps that property's values
+    whole in a signature."""
+    for key, value in expression.items():
+        if key in ("$and", "$or"):
+            for part in value:
+                _compared_literals(part, found)
+        elif not key.startswith("$"):
+            found.setdefault(key, set()).add(value)
+        elif key != "$nex":
+            for prop, literal in value.items():
+                # an order (lt, gte...) separates strings beyond equality: keep those whole
+                ordered = key != "$neq" and type(literal) is not int
+                kept = key in _COMPARISONS and not ordered
+                found.setdefault(prop, set()).add(literal if kept else None)
 
 
 def _all(parts: Sequence[Expression]) -> Expression:
@@ -329,6 +427,12 @@ class _Compiler:
             )
             for fact, forms in sorted(self.forms.items())
         )
+
+    def tests_by_fact(self) -> tuple[tuple[str, tuple[DerivedTest, ...]], ...]:
+        grouped: dict[str, list[DerivedTest]] = {}
+        for derived in self.tests.values():
+            grouped.setdefault(derived.fact, []).append(derived)
+        return tuple((fact, tuple(tests)) for fact, tests in grouped.items())
 
     def rule_expression(self, when: Condition | None) -> Expression:
         guard = _is(DISCRIMINATOR, 1)

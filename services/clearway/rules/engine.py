@@ -7,6 +7,9 @@ machine: about 1.5x faster than asserting into one ruleset per pack, and about 3
 ruleset per domain gated by pack flags, because durable_rules walks every rule's match chain
 for every fact. The sets a single jurisdiction can select are compiled at load, which also
 checks every pack in durable_rules before it serves; other sets compile on first use.
+A ruleset's matches are remembered by message signature (compiler.Program.signature): facts
+that differ only where no rule can tell them apart, like two amounts between the same
+bounds, cost one assert between them.
 """
 
 from __future__ import annotations
@@ -157,10 +160,11 @@ def _facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     return checked
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Selection:
     """The packs one (domain, jurisdictions, date) evaluates, most specific jurisdiction first,
-    with what every answer from them shares."""
+    with what every answer from them shares. Built once per set of packs in force: the dates
+    and jurisdiction orders that select the same packs share one _Selection."""
 
     packs: tuple[Pack, ...]
     program_key: tuple[str, ...]
@@ -170,6 +174,20 @@ class _Selection:
     """The pack ids in order: with the facts, all an answer depends on (the memo's key)."""
     text_facts: tuple[str, ...]
     """The facts these packs read as text, sorted."""
+
+    @classmethod
+    def of(cls, packs: tuple[Pack, ...], in_force: tuple[str, ...]) -> _Selection:
+        parameters: dict[str, Any] = {}
+        for pack in reversed(packs):
+            parameters.update(pack.parameters)
+        return cls(
+            packs=packs,
+            program_key=tuple(sorted(in_force)),
+            parameters=MappingProxyType(parameters),
+            revision=packs_revision(pack.info for pack in packs),
+            in_force=in_force,
+            text_facts=tuple(sorted(facts_read_as_text(packs))),
+        )
 
 
 @dataclass
@@ -184,6 +202,8 @@ class _PackSet:
     selections: dict[tuple[str, tuple[str, ...], datetime.date], _Selection] = field(
         default_factory=dict
     )
+    in_force: dict[tuple[str, ...], _Selection] = field(default_factory=dict)
+    """Selections by their pack ids: a new date or order with the same packs costs the filter."""
 
     def select(self, domain: str, order: tuple[str, ...], on: datetime.date) -> _Selection:
         key = (domain, order, on)
@@ -196,27 +216,23 @@ class _PackSet:
 
     def _select(self, domain: str, order: tuple[str, ...], on: datetime.date) -> _Selection:
         rank = {code: index for index, code in enumerate(order)}
-        chosen = sorted(
-            (
-                pack
-                for pack in self.packs
-                if pack.info.domain == domain
-                and pack.info.jurisdiction in rank
-                and pack.info.effective_on(on)
-            ),
-            key=lambda pack: (rank[pack.info.jurisdiction], pack.info.id),
+        chosen = tuple(
+            sorted(
+                (
+                    pack
+                    for pack in self.packs
+                    if pack.info.domain == domain
+                    and pack.info.jurisdiction in rank
+                    and pack.info.effective_on(on)
+                ),
+                key=lambda pack: (rank[pack.info.jurisdiction], pack.info.id),
+            )
         )
-        parameters: dict[str, Any] = {}
-        for pack in reversed(chosen):
-            parameters.update(pack.parameters)
-        return _Selection(
-            packs=tuple(chosen),
-            program_key=tuple(sorted(pack.info.id for pack in chosen)),
-            parameters=MappingProxyType(parameters),
-            revision=packs_revision(pack.info for pack in chosen),
-            in_force=tuple(pack.info.id for pack in chosen),
-            text_facts=tuple(sorted(facts_read_as_text(chosen))),
-        )
+        in_force = tuple(pack.info.id for pack in chosen)
+        selection = self.in_force.get(in_force)
+        if selection is None:
+            selection = self.in_force[in_force] = _Selection.of(chosen, in_force)
+        return selection
 
     def program(self, selection: _Selection) -> Program:
         """The compiled ruleset for a set of packs, compiled on first use."""
@@ -246,7 +262,11 @@ class _PackSet:
                     f"these facts need {len(message) + 2} durable_rules properties, at most"
                     f" {MAX_MESSAGE_PROPERTIES}"
                 )
-            names = self.host.fire(program.name, message)
+            signature = program.signature(message)
+            names = program.matches.get(signature)
+            if names is None:
+                names = self.host.fire(program.name, message)
+                program.remember_matches(signature, names)
             indexes = {int(name[1:]) for name in names if name != SEEN}
             fired = [program.rules[index] for index in sorted(indexes)]
         return _merge(fired, selection)

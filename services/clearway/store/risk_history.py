@@ -130,6 +130,16 @@ class StoredHistory:
     def __init__(self, store: DecisionStore) -> None:
         self._store = store
         self._advisory_locks = not isinstance(store, SqliteDecisionStore)
+        sql = store._sql
+        self._split = sql(_SPLIT)
+        self._counts = {
+            party: (sql(_count(f"{party}_key")), sql(_count(f"{party}_key", condition)))
+            for party, condition in (
+                ("consignee", _PRIOR_HIGH_RISK),
+                ("seller", _PRIOR_FINDINGS),
+            )
+        }
+        """Per party, the statements counting its parcels and its earlier high-risk ones."""
 
     @classmethod
     def open(cls, url: str) -> StoredHistory:
@@ -209,12 +219,11 @@ class StoredHistory:
         lookback = query.start(query.lookback_days).isoformat()
         seller_window = query.start(query.seller_window_days).isoformat()
         identity = (entry.partner_id, entry.declaration_id)
-        sql = self._store._sql
         reads: dict[str, Read] = {}
         if entry.consignee_key is not None or entry.address_key is not None:
             cap = caps.split_parcels
             reads["split_parcels"] = (
-                sql(_SPLIT),
+                self._split,
                 (entry.consignee_key, window, on, cap, entry.address_key, window, on, cap, cap),
             )
         parties = (
@@ -222,16 +231,16 @@ class StoredHistory:
             ("seller", entry.seller_key, seller_window, caps.seller_parcels),
         )
         priors = {
-            "consignee": ("consignee_prior_high_risk", _PRIOR_HIGH_RISK, caps.consignee_high_risk),
-            "seller": ("seller_prior_findings", _PRIOR_FINDINGS, caps.seller_findings),
+            "consignee": ("consignee_prior_high_risk", caps.consignee_high_risk),
+            "seller": ("seller_prior_findings", caps.seller_findings),
         }
         for party, key, start, parcels_cap in parties:
             if key is None:
                 continue
-            column = f"{party}_key"
-            reads[f"{party}_parcels"] = (sql(_count(column)), (key, start, on, parcels_cap))
-            name, condition, cap = priors[party]
-            reads[name] = (sql(_count(column, condition)), (key, lookback, on, *identity, cap))
+            count_parcels, count_priors = self._counts[party]
+            reads[f"{party}_parcels"] = (count_parcels, (key, start, on, parcels_cap))
+            name, cap = priors[party]
+            reads[name] = (count_priors, (key, lookback, on, *identity, cap))
         return reads
 
     def _view(self, cursor: Any, query: HistoryQuery) -> HistoryView:
