@@ -8,7 +8,9 @@ benchmark manifest; `reader` is DeclarationReader alone (the decoding every serv
 orchestrator do per declaration). The figure is process CPU time (time.process_time) divided by
 the declarations, so a busy neighbour on a shared machine slows it less than wall time would.
 A warm-up manifest of another seed runs first, so caches hold what a running service holds
-after a while, not the answers of the manifest measured. To compare two trees, run this twice
+after a while, not the answers of the manifest measured; then the heap is settled as `clearway
+serve` settles it (runtime.server.settle_heap), so full collections over the loaded domain are
+not counted where a server would not pay them. To compare two trees, run this twice
 with PYTHONPATH pointing at each (alternating) and compare the ratios, never single runs.
 """
 
@@ -29,6 +31,7 @@ from clearway.declarations.codec import DeclarationReader
 from clearway.reference.datadir import resolve_data_dir
 from clearway.reference.sanctions import load_sanctions
 from clearway.reporting.generator import listed_names
+from clearway.runtime.server import settle_heap
 from clearway.runtime.settings import Settings
 from clearway.v1 import common_pb2
 
@@ -103,10 +106,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                     (warm,) = [w for w in workloads(warmup) if w.service == name]
                     (work,) = [w for w in workloads(measured) if w.service == name]
                     _batches(warm, handlers[warm.batch_method])()
+                    settle_heap()
                     seconds = _cpu_seconds(_batches(work, handlers[work.batch_method]), args.repeat)
                 finally:
                     service.close()
                     del service, handlers
+                    gc.unfreeze()
                     gc.collect()  # the next service must not pay for this one's garbage
             print(f"{name:<16}{seconds / len(measured) * 1e6:>20,.1f}", flush=True)
 
