@@ -64,12 +64,24 @@ def _fraction(nanos: int) -> Decimal:
     return Decimal(nanos) / NANOS
 
 
+_ONE_NANO = Decimal(1) / NANOS
+
+
 def money_to_proto(money: Money) -> money_pb2.Money:
     """Exact: units and nanos carry the same sign, as google.type.Money requires."""
-    amount = money.amount.quantize(Decimal(1) / NANOS)
+    message = money_pb2.Money()
+    put_money(message, money)
+    return message
+
+
+def put_money(target: money_pb2.Money, money: Money) -> None:
+    """money_to_proto into a field in place: filling a response's field saves building a
+    message that its parent would then copy."""
+    amount = money.amount.quantize(_ONE_NANO)
     units = int(amount)
-    nanos = int((amount - units) * NANOS)
-    return money_pb2.Money(currency_code=money.currency, units=units, nanos=nanos)
+    target.currency_code = money.currency
+    target.units = units
+    target.nanos = int((amount - units) * NANOS)
 
 
 def date_to_proto(value: date) -> date_pb2.Date:

@@ -86,9 +86,12 @@ class PackIncomplete(ClearwayError):
     reason = "VALUATION_PACK_INCOMPLETE"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Line:
-    """One item on its way through the assessment (destination currency, unrounded duty)."""
+    """One item on its way through the assessment (destination currency, unrounded duty).
+
+    Internal and never changed once built; not frozen, since a frozen dataclass is several
+    times dearer to build and this one is built for every item."""
 
     index: int
     item: Item
@@ -100,7 +103,7 @@ class _Line:
     customs_value: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Totals:
     """Consignment amounts in the currency the regime thresholds are written in."""
 
@@ -116,7 +119,7 @@ class _Totals:
         return self.intrinsic
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _LineTax:
     """A VAT-like tax charged per item on a base: VAT, GST, HST or a provincial sales tax."""
 
@@ -136,9 +139,9 @@ class _LineTax:
         notes: list[str],
     ) -> Charge:
         effective = self.percent * factor
-        rate_text = show_percent(effective)
+        effective_text = rate_text = show_percent(effective)
         if factor != 1:
-            rate_text = f"{show_percent(effective)} ({show_percent(self.percent)} * {factor})"
+            rate_text = f"{effective_text} ({show_percent(self.percent)} * {factor})"
         label = f"{self.name} ({self.region})" if self.region else self.name
         base = sum((amount for amount, _ in parts), ZERO)
         amount = round_money(percent_of(base, effective), currency)
@@ -149,7 +152,7 @@ class _LineTax:
         )
         notes.append(
             f"item {line.item.line_number} {label} = {rate_text} * ({shown}) = "
-            f"{show_percent(effective)} * {show(base, currency)} = {show(amount, currency)} "
+            f"{effective_text} * {show(base, currency)} = {show(amount, currency)} "
             f"{currency}, collected {'at sale' if collected_at == AT_SALE else 'at import'}"
         )
         return Charge(
@@ -178,6 +181,10 @@ class _Prepared:
     insurance: Decimal
     facts: dict[str, Any]
     notes: list[str]
+    intrinsic: Decimal
+    """The items' intrinsic values summed (destination currency)."""
+    customs_value: Decimal
+    """The items' customs values summed (destination currency)."""
 
 
 class Valuation:
@@ -349,8 +356,9 @@ class Valuation:
                     value,
                 )
             )
+        intrinsic_total = sum(intrinsic, ZERO)
         if threshold_currency == currency:
-            totals = _Totals(sum(intrinsic, ZERO), freight, insurance, basis)
+            totals = _Totals(intrinsic_total, freight, insurance, basis)
         else:
             totals = _Totals(
                 sum(
@@ -384,6 +392,8 @@ class Valuation:
             insurance,
             facts,
             notes,
+            intrinsic_total,
+            sum((line.customs_value for line in lines), ZERO),
         )
 
     @staticmethod
@@ -463,8 +473,13 @@ class Valuation:
         duty_mode = str(values.get("duty", "NONE"))
         item_duties = {line.line_number: ZERO for line in declaration.items}
         valuations: list[ItemValuation] = []
+
+        def convert(amount: Decimal, from_currency: str) -> Decimal:
+            return prepared.converter.convert(amount, from_currency, currency)
+
         for line in prepared.lines:
             rate_text, tariff_line, preference = "none", "", False
+            customs_value = Money(line.customs_value, currency)
             if duty_mode == "TARIFF":
                 rate, rate_text, tariff_line, preference = self._duty_rate(prepared, line, notes)
                 figure = compute_duty(
@@ -477,7 +492,7 @@ class Valuation:
                         prepared.request.paths.items + f"[{line.index}]",
                     ),
                     declaration.declaration_date,
-                    lambda amount, ccy: prepared.converter.convert(amount, ccy, currency),
+                    convert,
                     currency,
                 )
                 amount = round_money(figure.amount, currency)
@@ -487,7 +502,7 @@ class Valuation:
                         "CUSTOMS_DUTY",
                         Money(amount, currency),
                         duty_point,
-                        Money(line.customs_value, currency),
+                        customs_value,
                         rate_text,
                         line.item.line_number,
                         regime_rule.rule_id,
@@ -503,7 +518,7 @@ class Valuation:
                     line.code[:6],
                     tariff_line,
                     Money(line.intrinsic, currency),
-                    Money(line.customs_value, currency),
+                    customs_value,
                     rate_text,
                     preference,
                 )
@@ -527,14 +542,12 @@ class Valuation:
             f"total due at import = {show(at_import, currency)} {currency}"
         )
         notes.extend(prepared.converter.notes)
-        intrinsic = sum((line.intrinsic for line in prepared.lines), ZERO)
-        customs_value = sum((line.customs_value for line in prepared.lines), ZERO)
         return Assessment(
             declaration_id=declaration.declaration_id,
             regime=str(regime),
             valuation_basis=prepared.basis,
-            intrinsic_value=Money(intrinsic, currency),
-            customs_value=Money(customs_value, currency),
+            intrinsic_value=Money(prepared.intrinsic, currency),
+            customs_value=Money(prepared.customs_value, currency),
             freight=Money(prepared.freight, currency),
             insurance=Money(prepared.insurance, currency),
             items=tuple(valuations),
@@ -569,11 +582,9 @@ class Valuation:
                 f"{show(prepared.insurance, currency)} {currency} are not part of the FOB "
                 "customs value"
             )
-        intrinsic = sum((line.intrinsic for line in prepared.lines), ZERO)
-        customs_value = sum((line.customs_value for line in prepared.lines), ZERO)
         notes.append(
-            f"consignment intrinsic value = {show(intrinsic, currency)} {currency}; "
-            f"customs value = {show(customs_value, currency)} {currency}"
+            f"consignment intrinsic value = {show(prepared.intrinsic, currency)} {currency}; "
+            f"customs value = {show(prepared.customs_value, currency)} {currency}"
         )
         return notes
 

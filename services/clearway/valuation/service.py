@@ -7,18 +7,20 @@ builds a transient declaration from the basket and stores nothing.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 import grpc
+from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 
 from clearway.declarations.codec import (
     HS_CODE,
     DeclarationReader,
     date_to_proto,
     decimal_to_proto,
-    money_to_proto,
+    put_money,
 )
 from clearway.declarations.codes import CURRENCIES
 from clearway.declarations.model import Address, Declaration, Item, Money, Party
@@ -49,6 +51,16 @@ _NATIONAL_CODE = re.compile(r"\d{8}(\d{2})?")
 # -- proto in ----------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=MAX_BATCH + 1)
+def _paths(prefix: str) -> RequestPaths:
+    """The paths of a batch's request (`requests[7].`), built once per position."""
+    return RequestPaths(
+        items=f"{prefix}declaration.items",
+        freight=f"{prefix}declaration.freight",
+        consumer_year_total=f"{prefix}consumer_year_total",
+    )
+
+
 class RequestReader:
     """Reads the requests of one call into domain values, collecting every violation."""
 
@@ -65,36 +77,35 @@ class RequestReader:
         contexts = []
         seen: set[int] = set()
         for index, context in enumerate(message.items):
-            path = f"{prefix}items[{index}]"
-            if context.line_number not in lines:
-                self.violations.add(f"{path}.line_number", "matches no declared item")
-            elif context.line_number in seen:
-                self.violations.add(f"{path}.line_number", "is given twice")
-            seen.add(context.line_number)
+            line_number = context.line_number
+            if line_number not in lines:
+                self._context_violation(prefix, index, "line_number", "matches no declared item")
+            elif line_number in seen:
+                self._context_violation(prefix, index, "line_number", "is given twice")
+            seen.add(line_number)
             hs_code = context.hs_code.replace(".", "").replace(" ", "")
             if hs_code and not HS_CODE.fullmatch(hs_code):
-                self.violations.add(f"{path}.hs_code", "must be 6, 8 or 10 digits")
+                self._context_violation(prefix, index, "hs_code", "must be 6, 8 or 10 digits")
             national = context.national_tariff_code.replace(".", "").replace(" ", "")
             if national and not _NATIONAL_CODE.fullmatch(national):
-                self.violations.add(f"{path}.national_tariff_code", "must be 8 or 10 digits")
-            if len(context.preference_agreement) > 64:
-                self.violations.add(f"{path}.preference_agreement", "must be at most 64 characters")
-            contexts.append(
-                TariffContext(context.line_number, hs_code, national, context.preference_agreement)
-            )
+                self._context_violation(
+                    prefix, index, "national_tariff_code", "must be 8 or 10 digits"
+                )
+            agreement = context.preference_agreement
+            if len(agreement) > 64:
+                self._context_violation(
+                    prefix, index, "preference_agreement", "must be at most 64 characters"
+                )
+            contexts.append(TariffContext(line_number, hs_code, national, agreement))
         year_total = self._year_total(message, f"{prefix}consumer_year_total")
         if declaration is None or len(self.violations) != before:
             return None
         return ChargesRequest(
-            declaration,
-            tuple(contexts),
-            paths=RequestPaths(
-                items=f"{prefix}declaration.items",
-                freight=f"{prefix}declaration.freight",
-                consumer_year_total=f"{prefix}consumer_year_total",
-            ),
-            consumer_year_total=year_total,
+            declaration, tuple(contexts), paths=_paths(prefix), consumer_year_total=year_total
         )
+
+    def _context_violation(self, prefix: str, index: int, field: str, description: str) -> None:
+        self.violations.add(f"{prefix}items[{index}].{field}", description)
 
     def _year_total(
         self,
@@ -183,66 +194,74 @@ class RequestReader:
 # -- proto out ---------------------------------------------------------------------------------
 
 
-def _charge(charge: Charge) -> valuation_pb2.Charge:
-    return valuation_pb2.Charge(
-        type=f"CHARGE_TYPE_{charge.type}",
-        amount=money_to_proto(charge.amount),
-        collected_at=f"COLLECTION_POINT_{charge.collected_at}",
-        base=money_to_proto(charge.base) if charge.base is not None else None,
-        rate=charge.rate,
-        line_number=charge.line_number,
-        rule_id=charge.rule_id,
-    )
+def _put_charges(
+    target: RepeatedCompositeFieldContainer[valuation_pb2.Charge], charges: Iterable[Charge]
+) -> None:
+    for charge in charges:
+        message = target.add(
+            type=f"CHARGE_TYPE_{charge.type}",
+            collected_at=f"COLLECTION_POINT_{charge.collected_at}",
+            rate=charge.rate,
+            line_number=charge.line_number,
+            rule_id=charge.rule_id,
+        )
+        put_money(message.amount, charge.amount)
+        if charge.base is not None:
+            put_money(message.base, charge.base)
 
 
-def _rates(rates: Iterable[RateUsed]) -> list[valuation_pb2.ExchangeRateUsed]:
-    return [
-        valuation_pb2.ExchangeRateUsed(
+def _put_rates(
+    target: RepeatedCompositeFieldContainer[valuation_pb2.ExchangeRateUsed],
+    rates: Iterable[RateUsed],
+) -> None:
+    for rate in rates:
+        target.add(
             from_currency=rate.from_currency,
             to_currency=rate.to_currency,
             rate=decimal_to_proto(rate.rate),
             rate_date=date_to_proto(rate.rate_date),
             source=rate.source,
         )
-        for rate in rates
-    ]
 
 
-def _explanation(fired: Iterable[FiredRule], notes: Sequence[str]) -> common_pb2.Explanation:
-    return common_pb2.Explanation(
-        fired_rules=[
-            common_pb2.FiredRule(rule_id=r.rule_id, pack_id=r.pack_id, text=r.text) for r in fired
-        ],
-        notes=list(notes),
-    )
+def _put_explanation(
+    target: common_pb2.Explanation, fired: Iterable[FiredRule], notes: Sequence[str]
+) -> None:
+    add = target.fired_rules.add
+    for rule in fired:
+        add(rule_id=rule.rule_id, pack_id=rule.pack_id, text=rule.text)
+    target.notes.extend(notes)
+
+
+def _put_assessment(target: valuation_pb2.CalculateChargesResponse, assessment: Assessment) -> None:
+    target.declaration_id = assessment.declaration_id
+    target.regime = assessment.regime
+    target.valuation_basis = assessment.valuation_basis
+    put_money(target.intrinsic_value, assessment.intrinsic_value)
+    put_money(target.customs_value, assessment.customs_value)
+    add_item = target.items.add
+    for item in assessment.items:
+        message = add_item(
+            line_number=item.line_number,
+            hs_code=item.hs_code,
+            tariff_line=item.tariff_line,
+            duty_rate=item.duty_rate,
+            preference_applied=item.preference_applied,
+        )
+        put_money(message.intrinsic_value, item.intrinsic_value)
+        put_money(message.customs_value, item.customs_value)
+    _put_charges(target.charges, assessment.charges)
+    put_money(target.total_collected_at_sale, assessment.total_at_sale)
+    put_money(target.total_due_at_import, assessment.total_at_import)
+    _put_rates(target.exchange_rates, assessment.exchange_rates)
+    target.rules_revision = assessment.rules_revision
+    _put_explanation(target.explanation, assessment.fired, assessment.notes)
 
 
 def charges_response(assessment: Assessment) -> valuation_pb2.CalculateChargesResponse:
-    return valuation_pb2.CalculateChargesResponse(
-        declaration_id=assessment.declaration_id,
-        regime=assessment.regime,
-        valuation_basis=assessment.valuation_basis,
-        intrinsic_value=money_to_proto(assessment.intrinsic_value),
-        customs_value=money_to_proto(assessment.customs_value),
-        items=[
-            valuation_pb2.ItemValuation(
-                line_number=item.line_number,
-                hs_code=item.hs_code,
-                tariff_line=item.tariff_line,
-                intrinsic_value=money_to_proto(item.intrinsic_value),
-                customs_value=money_to_proto(item.customs_value),
-                duty_rate=item.duty_rate,
-                preference_applied=item.preference_applied,
-            )
-            for item in assessment.items
-        ],
-        charges=[_charge(charge) for charge in assessment.charges],
-        total_collected_at_sale=money_to_proto(assessment.total_at_sale),
-        total_due_at_import=money_to_proto(assessment.total_at_import),
-        exchange_rates=_rates(assessment.exchange_rates),
-        rules_revision=assessment.rules_revision,
-        explanation=_explanation(assessment.fired, assessment.notes),
-    )
+    response = valuation_pb2.CalculateChargesResponse()
+    _put_assessment(response, assessment)
+    return response
 
 
 # -- the service -------------------------------------------------------------------------------
@@ -274,16 +293,14 @@ class ValuationServicer(valuation_pb2_grpc.ValuationServiceServicer):
         batch = [reader.charges(r, f"requests[{i}].") for i, r in enumerate(request.requests)]
         reader.raise_if_any()
         requests = [r for r in batch if r is not None]
-        return valuation_pb2.CalculateChargesBatchResponse(
-            responses=[
-                valuation_pb2.CalculateChargesResponse(
-                    declaration_id=charges.declaration.declaration_id, error=result.to_status()
-                )
-                if isinstance(result, ClearwayError)
-                else charges_response(result)
-                for charges, result in zip(requests, domain.assess_each(requests), strict=True)
-            ]
-        )
+        response = valuation_pb2.CalculateChargesBatchResponse()
+        add = response.responses.add
+        for charges, result in zip(requests, domain.assess_each(requests), strict=True):
+            if isinstance(result, ClearwayError):
+                add(declaration_id=charges.declaration.declaration_id, error=result.to_status())
+            else:
+                _put_assessment(add(), result)
+        return response
 
     def QuoteLandedCost(
         self, request: valuation_pb2.QuoteLandedCostRequest, context: grpc.ServicerContext
@@ -295,16 +312,16 @@ class ValuationServicer(valuation_pb2_grpc.ValuationServiceServicer):
         assert parsed is not None
         charges, currency = parsed
         quote = domain.quote(charges, currency)
-        return valuation_pb2.QuoteLandedCostResponse(
-            regime=quote.regime,
-            charges=[_charge(charge) for charge in quote.charges],
-            goods_total=money_to_proto(quote.goods_total),
-            total_charges=money_to_proto(quote.total_charges),
-            landed_cost=money_to_proto(quote.landed_cost),
-            exchange_rates=_rates(quote.exchange_rates),
-            rules_revision=quote.rules_revision,
-            explanation=_explanation(quote.fired, quote.notes),
+        response = valuation_pb2.QuoteLandedCostResponse(
+            regime=quote.regime, rules_revision=quote.rules_revision
         )
+        _put_charges(response.charges, quote.charges)
+        put_money(response.goods_total, quote.goods_total)
+        put_money(response.total_charges, quote.total_charges)
+        put_money(response.landed_cost, quote.landed_cost)
+        _put_rates(response.exchange_rates, quote.exchange_rates)
+        _put_explanation(response.explanation, quote.fired, quote.notes)
+        return response
 
 
 class ValuationService(ClearwayService[Valuation]):
