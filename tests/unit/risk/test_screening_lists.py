@@ -68,3 +68,33 @@ def test_hit_names_list_entry_score_and_reason(screener: PartyScreener) -> None:
 )
 def test_innocent_or_generic_names_do_not_hit(screener: PartyScreener, name: str) -> None:
     assert screener.screen(name) == ()
+
+
+def test_candidates_summed_in_python_or_numpy_give_the_same_hits(screener: PartyScreener) -> None:
+    """Few postings are summed in a loop, many with numpy: forced either way, every hit,
+    score, matched name and reason is the same (the gains are added in one order)."""
+    names = [
+        "Joaquin GUZMAN LOERA",
+        "guzman loera joaquin",
+        "Ismail Haniya",
+        "Maria Garcia",
+        "Oil Industry Investment Company",
+        "Islamic Revolutionary Guard Corps",
+        "A KABIR",
+        "Bank Melli",
+        "Wei Wang",
+        "Trading Company Limited",
+    ]
+    index, threshold = screener.index, screener.threshold
+    default = index.numpy_from
+    answers = {}
+    try:
+        for numpy_from in (0, 10**9):
+            index.numpy_from = numpy_from
+            answers[numpy_from] = [
+                index.screen(name, country, threshold) for name in names for country in ("", "IR")
+            ]
+    finally:
+        index.numpy_from = default
+    assert answers[0] == answers[10**9]
+    assert sum(bool(hits) for hits in answers[0]) >= 6
