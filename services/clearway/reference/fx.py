@@ -108,15 +108,32 @@ class ExchangeRates:
             )
         return RateQuote(code, series.rates[index], published)
 
-    def convert(self, amount: Decimal, from_ccy: str, to_ccy: str, on: date) -> Conversion:
-        """Convert `amount` through EUR at the rates in force on `on`, without rounding.
+    def rate_or_last(self, currency: str, on: date) -> RateQuote:
+        """The rate in force on `on`; for a date after the series ends, its last rate (the
+        caller says so: the snapshot is older than the declaration). The policy every
+        conversion of a declaration date follows."""
+        if on - self.last_date > MAX_RATE_AGE:  # every rate of `on` would be too old
+            return self.rate(currency, self.last_date)
+        try:
+            return self.rate(currency, on)
+        except RateUnavailable:
+            if on <= self.last_date:
+                raise
+            return self.rate(currency, self.last_date)
+
+    def convert(
+        self, amount: Decimal, from_ccy: str, to_ccy: str, on: date, *, or_last: bool = False
+    ) -> Conversion:
+        """Convert `amount` through EUR at the rates in force on `on`, without rounding
+        (`or_last`: after the series, at its last rates, see rate_or_last).
 
         `rate_date` is the older of the two publications used (they normally coincide).
         """
         if not isinstance(amount, Decimal):
             raise TypeError(f"amount must be a Decimal, not {type(amount).__name__}")
-        source = self.rate(from_ccy, on)
-        target = self.rate(to_ccy, on)
+        quote = self.rate_or_last if or_last else self.rate
+        source = quote(from_ccy, on)
+        target = quote(to_ccy, on)
         rate = _ARITHMETIC.divide(target.per_eur, source.per_eur)
         converted = _ARITHMETIC.divide(_ARITHMETIC.multiply(amount, target.per_eur), source.per_eur)
         return Conversion(converted, rate, min(source.published, target.published))

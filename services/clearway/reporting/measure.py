@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
+from clearway.reference.errors import RateUnavailable
 from clearway.reference.fx import ExchangeRates
 from clearway.reporting.facts import AT_IMPORT, AT_SALE, ParcelFacts
-from clearway.valuation.conversion import Converter as ValuationConverter
-from clearway.valuation.conversion import RateMissing
 
 ALL = "ALL"
 CONSIGNMENT = "--"
@@ -41,10 +40,10 @@ def rate_converter(rates: ExchangeRates, currency: str) -> Converter:
     def unit_rate(source: str, on: date) -> Decimal | None:
         if (source, on) not in known:
             try:
-                known[source, on] = ValuationConverter(rates, on).convert(
-                    Decimal(1), source, currency
-                )
-            except RateMissing:
+                known[source, on] = rates.convert(
+                    Decimal(1), source, currency, on, or_last=True
+                ).amount
+            except RateUnavailable:
                 known[source, on] = None
         return known[source, on]
 

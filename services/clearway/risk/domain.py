@@ -389,23 +389,17 @@ class RiskDomain:
         (selection tolerates an approximate rate, duty assessment does not)."""
         if source == target:
             return amount
-        last = self.rates.last_date
-        if on - last <= MAX_RATE_AGE:  # later still, every dated rate is refused: no attempt
-            try:
-                return self.rates.convert(amount, source, target, on).amount
-            except RateUnavailable:
-                if on <= last:
-                    notes.append(
-                        f"no reference rate {source}/{target} on {on}: value checks skipped"
-                    )
-                    return None
         try:
-            converted = self.rates.convert(amount, source, target, last).amount
+            conversion = self.rates.convert(amount, source, target, on, or_last=True)
         except RateUnavailable:
-            notes.append(f"no reference rate {source}/{target}: value checks skipped")
+            notes.append(f"no reference rate {source}/{target} on {on}: value checks skipped")
             return None
-        notes.append(f"{source}/{target} converted at the latest reference rate, of {last}")
-        return converted
+        if on - conversion.rate_date > MAX_RATE_AGE:
+            notes.append(
+                f"{source}/{target} converted at the latest reference rate, of "
+                f"{conversion.rate_date}"
+            )
+        return conversion.amount
 
     @staticmethod
     def _score(evaluations: Sequence[Evaluation]) -> int:

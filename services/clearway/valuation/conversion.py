@@ -99,14 +99,8 @@ class Converter:
 
     def _lookup(self, currency: str) -> RateQuote:
         try:
-            return self._rates.rate(currency, self.on)
+            return self._rates.rate_or_last(currency, self.on)
         except RateUnavailable as error:
-            last = self._rates.last_date
-            if self.on > last:
-                try:
-                    return self._rates.rate(currency, last)
-                except RateUnavailable:
-                    pass
             raise RateMissing(
                 f"no ECB reference rate for {currency} on {self.on.isoformat()}: {error.message}",
                 metadata={"currency": currency, "date": self.on.isoformat()},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Context, Decimal
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,27 @@ def test_starter_rates(starter_fx: ExchangeRates) -> None:
     assert starter_fx.rate("USD", SATURDAY).published == FRIDAY
     with pytest.raises(RateUnavailable):
         starter_fx.rate("USD", date(2025, 6, 2))
+
+
+def test_after_the_series_its_last_rate_only_when_asked() -> None:
+    """A declaration dated after the rates file ends is converted at the file's last rate
+    (rate_or_last, the policy of valuation, risk and the reports); inside the file, or for a
+    currency the file stopped publishing long before, a missing rate stays missing."""
+    monday, friday = date(2025, 5, 5), date(2025, 5, 9)
+    rates = ExchangeRates(
+        {
+            "USD": {monday: Decimal("1.10"), friday: Decimal("1.25")},
+            "HRK": {monday - timedelta(days=30): Decimal("7.5")},
+        },
+        source=Path("rates.csv"),
+    )
+    later = date(2026, 9, 15)
+    with pytest.raises(RateUnavailable):
+        rates.rate("USD", later)
+    assert rates.rate_or_last("USD", later).published == friday
+    assert rates.rate_or_last("USD", friday + timedelta(days=3)).published == friday
+    assert rates.convert(Decimal(10), "USD", "EUR", later, or_last=True).amount == Decimal(8)
+    with pytest.raises(RateUnavailable):
+        rates.rate_or_last("HRK", later)
+    with pytest.raises(RateUnavailable):
+        rates.rate_or_last("HRK", monday)
