@@ -64,10 +64,7 @@ from clearway.reporting.facts import (
 )
 from clearway.reporting.measure import Measurement, Summary, rate_converter
 from clearway.risk.domain import AssessmentRequest, RiskAssessment, RiskDomain
-from clearway.risk.history import (
-    DeclarationHistory,
-    InMemoryConsigneeHistory,
-)
+from clearway.risk.history import InMemoryConsigneeHistory
 from clearway.risk.screening import PartyScreener
 from clearway.risk.service import RiskService
 from clearway.rules import EvaluationMemo, RulesEngine
@@ -347,16 +344,13 @@ class Simulator:
         return _Domains(
             classification,
             Valuation(engine, first.valuation.tariff, first.valuation.rates),
-            RiskDomain(engine, screener, first.risk.rates, self._history()),
+            RiskDomain(engine, screener, first.risk.rates, InMemoryConsigneeHistory()),
             engine,
             _TariffCodes(classification, remember=remember),
             _PacksInForce(engine, "valuation", territory=True),
             _PacksInForce(engine, "clearance", territory=False),
             EvaluationMemo(MEMO_LIMIT) if remember else None,
         )
-
-    def _history(self) -> DeclarationHistory:
-        return InMemoryConsigneeHistory()
 
     def _engine(self, rules_dir: Path) -> RulesEngine:
         """One engine per pack directory, shared by the domains (it is thread-safe and
@@ -384,7 +378,9 @@ class Simulator:
         self.unreadable = 0
         for domains in self._domains:
             risk = domains.risk
-            domains.risk = RiskDomain(risk.engine, risk.screener, risk.rates, self._history())
+            domains.risk = RiskDomain(
+                risk.engine, risk.screener, risk.rates, InMemoryConsigneeHistory()
+            )
 
     def run(
         self, declarations: Iterable[common_pb2.Declaration], chunk: int = CHUNK

@@ -92,10 +92,10 @@ _PHONETIC_SIMILARITY = 0.9
 _UNMATCHED_DISCOUNT = 0.35
 """Weight of a token only one side has, once two tokens agree (missing middle names)."""
 _MAX_CANDIDATES = 250
-IntArray = npt.NDArray[np.int32]
+"""Names scored in full per query, the best by shared evidence (blocking)."""
 _NUMPY_POSTINGS = 2000
 """From this many postings numpy sums a party's evidence faster than a loop (measured)."""
-"""Names scored in full per query, the best by shared evidence (blocking)."""
+IntArray = npt.NDArray[np.int32]
 
 MEMO_SIZE = 1 << 14
 """Screenings a PartyScreener remembers for its current lists (least recently used dropped):

@@ -97,11 +97,12 @@ class RequestReader:
                     prefix, index, "preference_agreement", "must be at most 64 characters"
                 )
             contexts.append(TariffContext(line_number, hs_code, national, agreement))
-        year_total = self._year_total(message, f"{prefix}consumer_year_total")
+        paths = _paths(prefix)
+        year_total = self._year_total(message, paths.consumer_year_total)
         if declaration is None or len(self.violations) != before:
             return None
         return ChargesRequest(
-            declaration, tuple(contexts), paths=_paths(prefix), consumer_year_total=year_total
+            declaration, tuple(contexts), paths=paths, consumer_year_total=year_total
         )
 
     def _context_violation(self, prefix: str, index: int, field: str, description: str) -> None:
