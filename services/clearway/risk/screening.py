@@ -93,8 +93,9 @@ _UNMATCHED_DISCOUNT = 0.35
 """Weight of a token only one side has, once two tokens agree (missing middle names)."""
 _MAX_CANDIDATES = 250
 """Names scored in full per query, the best by shared evidence (blocking)."""
-_NUMPY_POSTINGS = 2000
-"""From this many postings numpy sums a party's evidence faster than a loop (measured)."""
+_NUMPY_POSTINGS = 300
+"""From this many postings numpy sums a party's evidence faster than a loop (measured on the
+bench's listed and innocent names and on manifest names: 2,000 was 16% and 5% slower)."""
 IntArray = npt.NDArray[np.int32]
 
 MEMO_SIZE = 1 << 14
@@ -467,8 +468,15 @@ class ScreeningIndex:
         similar = self._similar_tokens(party.significant)
         with_initials = any(len(token) == 1 for token in party.significant)
         candidates = self._candidates(similar, 0.0 if with_initials else threshold, country)
+        weights = [self.weight(token) for token in party.significant]
+        boost = COUNTRY_BOOST if country else 0.0
         for number, ceiling in candidates:
             indexed = self._names[number]
+            if not with_initials and not indexed.has_initial:
+                total = self._totals_list[number]
+                ceiling = _party_side_ceiling(ceiling, weights, similar, indexed, total, boost)
+                if ceiling < threshold:
+                    continue  # the party's words this name lacks keep it below the threshold
             previous = best.get(indexed.entry)
             if previous is not None and not with_initials and previous.score >= ceiling:
                 continue  # another name of the entry already scores more than this one can
@@ -657,6 +665,34 @@ class ScreeningIndex:
             unmatched_listed=unmatched_listed,
             unmatched_party=unmatched_party,
         )
+
+
+def _party_side_ceiling(
+    ceiling: float,
+    weights: Sequence[float],
+    similar: Sequence[Mapping[str, float]],
+    listed: _IndexedName,
+    total: float,
+    boost: float,
+) -> float:
+    """The candidate's ceiling, lowered by what the party's side can cover.
+
+    The ranking bounds the listed name's coverage only. A party word with no similar word in
+    this name stays unmatched (alignment pairs only similar words when neither side has an
+    initial), so the party's coverage is at most T / (T + d x W): T the name's total weight,
+    which bounds what is matched, W the unmatched words' weight, d the least discount. The
+    score is the geometric mean of both coverages; the country boost, which the ranking's
+    ceiling may hold, is added back whole, so this stays an upper bound. (Bounding the matched
+    weight by each listed word's best similarity too pruned 2% more and cost more than that.)
+    """
+    unmatched = sum(
+        weight
+        for weight, found in zip(weights, similar, strict=True)
+        if not any(token in found for token in listed.tokens)
+    )
+    if not unmatched:
+        return ceiling
+    return ceiling * math.sqrt(total / (total + _UNMATCHED_DISCOUNT * unmatched)) + boost + 1e-9
 
 
 def _explain(party: NameTokens, listed: _IndexedName, alignment: _Alignment, country: str) -> str:
