@@ -216,14 +216,24 @@ INNOCENT_FAMILY = (
 )
 
 
-def screening_queries(lists: SanctionsLists, count: int, seed: int = 11) -> list[str]:
+@dataclass(frozen=True)
+class ScreeningQuery:
+    name: str
+    listed: bool
+    """A distorted listed name (should be flagged), or an invented consumer name."""
+
+
+def screening_queries(lists: SanctionsLists, count: int, seed: int = 11) -> list[ScreeningQuery]:
     """Half listed names (distorted), half innocent consumer names."""
     rng = random.Random(seed)
     listed = [p.display_name for p in lists.parties if len(normalise(p.display_name)) >= 8]
     half = count // 2
-    queries = [_distorted(rng, name) for name in rng.sample(listed, min(half, len(listed)))]
+    queries = [
+        ScreeningQuery(_distorted(rng, name), listed=True)
+        for name in rng.sample(listed, min(half, len(listed)))
+    ]
     queries += [
-        f"{rng.choice(INNOCENT_GIVEN)} {rng.choice(INNOCENT_FAMILY)}"
+        ScreeningQuery(f"{rng.choice(INNOCENT_GIVEN)} {rng.choice(INNOCENT_FAMILY)}", listed=False)
         for _ in range(count - len(queries))
     ]
     rng.shuffle(queries)
@@ -254,31 +264,45 @@ class BruteForceScreener:
         return {self.keys[index] for _name, _score, index in found}
 
 
-def compare_screening(lists: SanctionsLists, queries: Sequence[str]) -> dict[str, float]:
-    """Per-party time of our screening index against the brute-force scan, and whether they
-    agree. The index itself, not PartyScreener: its memo of whole answers would time repeats."""
+def compare_screening(lists: SanctionsLists, queries: Sequence[ScreeningQuery]) -> dict[str, float]:
+    """Per-party time of our screening index against the brute-force scan, whether they
+    agree, and how each does on what the queries are: the peer scores with another matcher,
+    so where they disagree the listed/innocent counts show which one is wrong. The index
+    itself, not PartyScreener: its memo of whole answers would time repeats."""
     screener = PartyScreener.build(lists.parties, lists.versions)
     index, threshold = screener.index, screener.threshold
     brute = BruteForceScreener(lists)
-    for query in queries[:20]:
-        index.screen(query, "", threshold)
+    names = [query.name for query in queries]
+    for name in names[:20]:
+        index.screen(name, "", threshold)
 
     started = time.perf_counter()
-    ours = [{(h.list_id, h.entry_id) for h in index.screen(q, "", threshold)} for q in queries]
+    ours = [{(h.list_id, h.entry_id) for h in index.screen(n, "", threshold)} for n in names]
     our_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    theirs = [brute.screen(q) for q in queries]
+    theirs = [brute.screen(name) for name in names]
     brute_seconds = time.perf_counter() - started
 
     flagged_by_both = [(a, b) for a, b in zip(ours, theirs, strict=True) if a and b]
+
+    def flagged(found: list[set[tuple[str, str]]], listed: bool) -> float:
+        return float(
+            sum(bool(f) for f, q in zip(found, queries, strict=True) if q.listed == listed)
+        )
+
     return {
         "queries": float(len(queries)),
+        "listed_queries": float(sum(query.listed for query in queries)),
         "names_scanned": float(len(brute.names)),
         "ours_ms_per_party": our_seconds / len(queries) * 1000,
         "bruteforce_ms_per_party": brute_seconds / len(queries) * 1000,
         "ratio_to_bruteforce": brute_seconds / our_seconds,
         "ours_flagged": float(sum(bool(a) for a in ours)),
         "bruteforce_flagged": float(sum(bool(b) for b in theirs)),
+        "ours_listed_flagged": flagged(ours, listed=True),
+        "bruteforce_listed_flagged": flagged(theirs, listed=True),
+        "ours_innocent_flagged": flagged(ours, listed=False),
+        "bruteforce_innocent_flagged": flagged(theirs, listed=False),
         "same_verdict_share": sum(bool(a) == bool(b) for a, b in zip(ours, theirs, strict=True))
         / len(queries),
         "same_entries_share": (
