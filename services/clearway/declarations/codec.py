@@ -52,10 +52,13 @@ def _enum_name(enum_type: EnumTypeWrapper, number: int) -> str | None:
 
 
 def money_from_proto(message: money_pb2.Money) -> Decimal:
-    nanos = message.nanos
+    return _amount(message.units, message.nanos)
+
+
+def _amount(units: int, nanos: int) -> Decimal:
     if not nanos:
-        return Decimal(message.units)  # what adding 0 / 10^9 (exponent 0) gives
-    return Decimal(message.units) + _fraction(nanos)
+        return Decimal(units)  # what adding 0 / 10^9 (exponent 0) gives
+    return Decimal(units) + _fraction(nanos)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -99,27 +102,29 @@ class DeclarationReader:
         self.violations = violations if violations is not None else FieldViolations()
 
     def money(self, message: money_pb2.Money, path: str, *, required: bool = True) -> Money | None:
-        if not message.currency_code and not message.units and not message.nanos:
+        # each field read once: a read of a proto field costs about as much as a comparison
+        currency, units, nanos = message.currency_code, message.units, message.nanos
+        if not currency and not units and not nanos:
             if required:
                 self.violations.add(path, "is required")
             return None
         ok = True
-        if message.currency_code not in CURRENCIES:
+        if currency not in CURRENCIES:
             self.violations.add(f"{path}.currency_code", "must be an ISO 4217 currency code")
             ok = False
-        if not -999_999_999 <= message.nanos <= 999_999_999 or (message.units * message.nanos < 0):
+        if not -999_999_999 <= nanos <= 999_999_999 or (units * nanos < 0):
             self.violations.add(
                 f"{path}.nanos", "must be within ±999,999,999 with the sign of units"
             )
             ok = False
-        amount = money_from_proto(message)
+        amount = _amount(units, nanos)
         if amount < 0:
             self.violations.add(path, "must not be negative")
             ok = False
         elif amount >= MAX_AMOUNT:
             self.violations.add(path, "is implausibly large")
             ok = False
-        return Money(amount, message.currency_code) if ok else None
+        return Money(amount, currency) if ok else None
 
     def date(self, message: date_pb2.Date, path: str, *, required: bool = True) -> date | None:
         if not (message.year or message.month or message.day):
