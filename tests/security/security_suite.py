@@ -11,7 +11,6 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import json_format
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pki import CertificateAuthority, Issued
 
@@ -115,8 +114,7 @@ def secure_suite(base_settings: Settings, pki: Pki) -> Iterator[SecureSuite]:
 
     def start(name: str, **overrides: object) -> ServiceHost:
         own = dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]
-        telemetry = Telemetry(name, own)
-        telemetry.tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+        telemetry = Telemetry(name, own, span_exporter=spans)
         host = ServiceHost(_service_class(name)(own, telemetry), own, port=0)
         host.start()
         return host

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from clearway.runtime.errors import FieldViolations, NotFound, status_of
@@ -56,8 +55,7 @@ def exporter() -> InMemorySpanExporter:
 @pytest.fixture
 def running(exporter: InMemorySpanExporter) -> Iterator[tuple[ServiceHost, grpc.Channel]]:
     settings = dataclasses.replace(Settings.from_env({}), grace_seconds=0.2)
-    telemetry = Telemetry("origin", settings)
-    telemetry.tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    telemetry = Telemetry("origin", settings, span_exporter=exporter)
     host = ServiceHost(EchoService(settings, telemetry), settings, port=0)
     EchoService.loaded.clear()
     starter = threading.Thread(target=host.start)
@@ -134,3 +132,16 @@ def test_rpcs_are_traced_and_health_checks_are_not(
     health(channel)
     names = [span.name for span in exporter.get_finished_spans()]
     assert names == [f"/{SERVICE}/Echo"]
+
+
+def test_spans_are_recorded_only_when_something_exports_them() -> None:
+    """Without an exporter a span builds nothing, yet keeps a trace id for logs and callees."""
+    settings = Settings.from_env({})
+    with Telemetry("origin", settings).tracer.start_as_current_span("call") as span:
+        assert not span.is_recording()
+        assert span.get_span_context().is_valid
+    exporter = InMemorySpanExporter()
+    traced = Telemetry("origin", settings, span_exporter=exporter)
+    with traced.tracer.start_as_current_span("call") as span:
+        assert span.is_recording()
+    assert [finished.name for finished in exporter.get_finished_spans()] == ["call"]
