@@ -104,9 +104,7 @@ class DateOverride:
         """The declaration as the scenario evaluates it (itself when no date changes)."""
         if self.as_of is None and not self.shift_days:
             return declaration
-        return dataclasses.replace(
-            declaration, declaration_date=self.apply(declaration.declaration_date)
-        )
+        return declaration._replace(declaration_date=self.apply(declaration.declaration_date))
 
     @property
     def label(self) -> str:

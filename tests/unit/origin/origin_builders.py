@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -42,7 +41,7 @@ def statement(**changes: object) -> ProofOfOrigin:
         consignment_references=("ORD-77",),
         goods=(CoveredGoods("spade", "8201.10", 2, Money(Decimal("40.00"), "EUR")),),
     )
-    return dataclasses.replace(proof, **changes)  # type: ignore[arg-type]
+    return proof._replace(**changes)
 
 
 def declaration(proof: ProofOfOrigin | None, **changes: object) -> Declaration:
@@ -64,4 +63,4 @@ def declaration(proof: ProofOfOrigin | None, **changes: object) -> Declaration:
         order_reference="ORD-77",
         origin_claim=OriginClaim("uk-eu-tca", proof),
     )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    return base._replace(**changes)

@@ -82,8 +82,8 @@ def with_bom(non_originating_heading: str, value: str) -> PreferenceRequest:
         Money(Decimal("40.00"), "EUR"),
         (Material("blade", non_originating_heading, Money(Decimal(value), "EUR"), "CN"),),
     )
-    item = dataclasses.replace(decl.items[0], bill_of_materials=bom)
-    return PreferenceRequest(dataclasses.replace(decl, items=(item,)), {1: "820110"})
+    item = decl.items[0]._replace(bill_of_materials=bom)
+    return PreferenceRequest(decl._replace(items=(item,)), {1: "820110"})
 
 
 def test_granted_with_rule_and_figures(domain: OriginDomain) -> None:
@@ -111,7 +111,7 @@ def test_granted_exactly_at_the_maxnom_limit(domain: OriginDomain) -> None:
 
 def test_refused_when_proof_expired(domain: OriginDomain) -> None:
     request = with_bom("7208", "12.00")
-    late = dataclasses.replace(request.declaration, declaration_date=date(2026, 3, 11))
+    late = request.declaration._replace(declaration_date=date(2026, 3, 11))
     (decision,) = domain.decide([dataclasses.replace(request, declaration=late)])
     assert not decision.proof_valid and not decision.items[0].granted
     codes = {f.code for f in decision.items[0].findings if not f.passed}
@@ -120,8 +120,8 @@ def test_refused_when_proof_expired(domain: OriginDomain) -> None:
 
 def without_bom(hs_code: str, proof: ProofOfOrigin, bom: BillOfMaterials | None = None):  # type: ignore[no-untyped-def]
     decl = declaration(proof)
-    item = dataclasses.replace(decl.items[0], declared_hs_code=hs_code, bill_of_materials=bom)
-    return PreferenceRequest(dataclasses.replace(decl, items=(item,)), {1: hs_code})
+    item = decl.items[0]._replace(declared_hs_code=hs_code, bill_of_materials=bom)
+    return PreferenceRequest(decl._replace(items=(item,)), {1: hs_code})
 
 
 def refusal(decision: PreferenceDecision) -> tuple[str, set[str], tuple[str, ...]]:
@@ -207,15 +207,15 @@ def test_wholly_obtained_with_non_originating_material_is_a_bad_bill(
 
 def test_refused_when_goods_originate_elsewhere(domain: OriginDomain) -> None:
     request = with_bom("7208", "12.00")
-    item = dataclasses.replace(request.declaration.items[0], origin_country="CN")
-    decl = dataclasses.replace(request.declaration, items=(item,))
+    item = request.declaration.items[0]._replace(origin_country="CN")
+    decl = request.declaration._replace(items=(item,))
     (decision,) = domain.decide([dataclasses.replace(request, declaration=decl)])
     assert "ORIGIN_COUNTRY_NOT_PARTY" in {f.code for f in decision.items[0].findings}
     assert not decision.items[0].granted
 
 
 def test_batch_decides_every_declaration_in_order(domain: OriginDomain) -> None:
-    no_claim = dataclasses.replace(with_bom("7208", "1").declaration, origin_claim=None)
+    no_claim = with_bom("7208", "1").declaration._replace(origin_claim=None)
     decisions = domain.decide(
         [with_bom("7208", "12.00"), PreferenceRequest(no_claim, {}), with_bom("8201", "30")]
     )
@@ -225,8 +225,7 @@ def test_batch_decides_every_declaration_in_order(domain: OriginDomain) -> None:
 
 def test_unknown_agreement_is_invalid_argument(domain: OriginDomain) -> None:
     request = with_bom("7208", "12.00")
-    decl = dataclasses.replace(
-        request.declaration,
+    decl = request.declaration._replace(
         origin_claim=OriginClaim("uk-mars", ProofOfOrigin("STATEMENT_ON_ORIGIN")),
     )
     with pytest.raises(InvalidArgument) as raised:

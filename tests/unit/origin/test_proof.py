@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -103,8 +102,8 @@ def test_exporter_reference_required_above_6000_eur(
     tca: AgreementTerms, amount: str, currency: str, missing: bool
 ) -> None:
     decl = declaration(statement(exporter_registration="", goods=()))
-    item = dataclasses.replace(decl.items[0], intrinsic_value=Money(Decimal(amount), currency))
-    codes = failed(check(tca, dataclasses.replace(decl, items=(item,))))
+    item = decl.items[0]._replace(intrinsic_value=Money(Decimal(amount), currency))
+    codes = failed(check(tca, decl._replace(items=(item,))))
     assert ("EXPORTER_REFERENCE_MISSING" in codes) is missing, codes
 
 
@@ -113,8 +112,8 @@ def test_cepa_exporter_reference_is_optional(cepa: AgreementTerms) -> None:
     decl = declaration(
         proof, dispatch_country="JP", origin_claim=OriginClaim("uk-japan-cepa", proof)
     )
-    item = dataclasses.replace(decl.items[0], intrinsic_value=Money(Decimal("9000"), "EUR"))
-    assert check(cepa, dataclasses.replace(decl, items=(item,))).valid
+    item = decl.items[0]._replace(intrinsic_value=Money(Decimal("9000"), "EUR"))
+    assert check(cepa, decl._replace(items=(item,))).valid
 
 
 def test_cepa_japanese_corporate_number(cepa: AgreementTerms) -> None:
