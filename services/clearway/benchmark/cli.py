@@ -50,7 +50,7 @@ class Plan:
 
     @classmethod
     def full(cls) -> Plan:
-        return cls(10_000, 500, 2_000, 4, 8.0, 300, 20_000, 1_000, True)
+        return cls(10_000, 2_000, 2_000, 4, 8.0, 300, 20_000, 1_000, True)
 
     @classmethod
     def quick(cls) -> Plan:

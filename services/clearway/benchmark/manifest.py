@@ -8,6 +8,7 @@ preference claims with a bill of materials) and spreads the dates over the regim
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,11 +34,19 @@ def generate(
     count: int,
     listed_names: Sequence[str],
     *,
-    seed: int = 2026,
+    seed: int | None = None,
     prefix: str = "BENCH",
     mix: ManifestMix | None = None,
 ) -> list[common_pb2.Declaration]:
-    """`count` declarations with distinct ids `<prefix>-000001`…; deterministic for a seed."""
+    """`count` declarations with distinct ids `<prefix>-000001`…; deterministic for a seed.
+
+    Without a seed, the prefix chooses it: each prefix is a manifest of its own, other ids and
+    other consumers and parcels. (With one seed for all, a measured stream repeated its
+    warm-up's content under new ids, and each phase of a bench the content of the one before,
+    so later phases read the services' memos of earlier ones.)
+    """
+    if seed is None:
+        seed = zlib.crc32(prefix.encode())
     mix = mix or ManifestMix()
     shares = Mix(
         listed_share=mix.listed_party_share,

@@ -35,3 +35,11 @@ def test_a_seed_gives_the_same_manifest_and_prefixes_keep_ids_apart() -> None:
     first = {d.declaration_id for d in generate(20, LISTED, prefix="A")}
     second = {d.declaration_id for d in generate(20, LISTED, prefix="B")}
     assert not first & second
+
+
+def test_each_prefix_is_a_manifest_of_its_own() -> None:
+    """Phases of a bench must not replay each other's parcels under new ids."""
+    first = [d.consignee.name for d in generate(20, LISTED, prefix="A")]
+    second = [d.consignee.name for d in generate(20, LISTED, prefix="B")]
+    assert first != second
+    assert generate(20, LISTED, prefix="A") == generate(20, LISTED, prefix="A")
