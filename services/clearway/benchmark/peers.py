@@ -264,11 +264,19 @@ class BruteForceScreener:
         return {self.keys[index] for _name, _score, index in found}
 
 
+SCREENING_BLOCK = 50
+"""Queries each side screens in one turn of the comparison."""
+
+
 def compare_screening(lists: SanctionsLists, queries: Sequence[ScreeningQuery]) -> dict[str, float]:
     """Per-party time of our screening index against the brute-force scan, whether they
     agree, and how each does on what the queries are: the peer scores with another matcher,
     so where they disagree the listed/innocent counts show which one is wrong. The index
-    itself, not PartyScreener: its memo of whole answers would time repeats."""
+    itself, not PartyScreener: its memo of whole answers would time repeats. The two take
+    turns by blocks of queries, so both see the machine as it is in that minute (one whole
+    pass after the other, the ratio moved between 9.5x and 13.5x on the same code), and each
+    block runs with its own caches warm (turns by single query let the scan of 38,000 names
+    evict the index between two of its queries: 0.36-0.46 ms a party instead of 0.27)."""
     screener = PartyScreener.build(lists.parties, lists.versions)
     index, threshold = screener.index, screener.threshold
     brute = BruteForceScreener(lists)
@@ -276,12 +284,17 @@ def compare_screening(lists: SanctionsLists, queries: Sequence[ScreeningQuery]) 
     for name in names[:20]:
         index.screen(name, "", threshold)
 
-    started = time.perf_counter()
-    ours = [{(h.list_id, h.entry_id) for h in index.screen(n, "", threshold)} for n in names]
-    our_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    theirs = [brute.screen(name) for name in names]
-    brute_seconds = time.perf_counter() - started
+    ours: list[set[tuple[str, str]]] = []
+    theirs: list[set[tuple[str, str]]] = []
+    our_seconds = brute_seconds = 0.0
+    for start in range(0, len(names), SCREENING_BLOCK):
+        block = names[start : start + SCREENING_BLOCK]
+        started = time.perf_counter()
+        ours += [{(h.list_id, h.entry_id) for h in index.screen(n, "", threshold)} for n in block]
+        between = time.perf_counter()
+        theirs += [brute.screen(name) for name in block]
+        our_seconds += between - started
+        brute_seconds += time.perf_counter() - between
 
     flagged_by_both = [(a, b) for a, b in zip(ours, theirs, strict=True) if a and b]
 
