@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.type import date_pb2, decimal_pb2, money_pb2
 
-from clearway.declarations.codes import COUNTRIES, CURRENCIES
+from clearway.declarations.codes import COUNTRIES, CURRENCIES, hs_digits
 from clearway.declarations.model import (
     Address,
     BillOfMaterials,
@@ -173,7 +173,7 @@ class DeclarationReader:
         return stripped
 
     def hs_code(self, code: str, path: str) -> str:
-        code = code.replace(".", "").replace(" ", "")
+        code = hs_digits(code)
         if code and not HS_CODE.fullmatch(code):
             self.violations.add(path, "must be 6, 8 or 10 digits")
             return ""

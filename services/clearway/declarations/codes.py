@@ -32,3 +32,9 @@ CURRENCIES = frozenset(
 def customs_territory(country: str) -> str:
     """The customs territory whose rule packs apply: "EU" for a member state, else the country."""
     return "EU" if country in EU_MEMBER_STATES else country
+
+
+def hs_digits(code: str) -> str:
+    """An HS or national tariff code as its digits alone: partners write 8517.13, 8517 13 or
+    851713 for one subheading."""
+    return code.replace(".", "").replace(" ", "")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from clearway.declarations.codes import hs_digits
 from clearway.rules import Evaluation, EvaluationMemo, RulesEngine
 
 CHANNEL_NAMES = {0: "green", 1: "green", 2: "yellow", 3: "red", 4: "block"}
@@ -46,7 +47,7 @@ def tariff_code_used(
     The declared code when it fits the description, else the classifier's; the
     declared code's national digits win over the classifier's national line.
     """
-    declared = declared.replace(".", "").replace(" ", "")
+    declared = hs_digits(declared)
     if declared and declared_plausible:
         return declared[:6], declared if len(declared) > 6 else classified_national
     return classified, classified_national

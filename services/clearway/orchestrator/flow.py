@@ -1,6 +1,10 @@
 """The clearance flow for a chunk of declarations: validate → classify → origin → valuation ∥ risk
 → decide → store → answer.
 
+Risk reads only the HS-6 of each item, and most declared codes fit their descriptions, so risk
+is asked with the declared codes while classification checks them; a declaration whose checked
+codes differ is asked again with them, and only answers for the codes used are kept.
+
 Each service is called ONCE per chunk with a batch, because per-message cost, not
 domain work, bounds a five-hop suite (DESIGN.md, performance notes). A service
 that fails or is late makes the affected parcels HOLD_PENDING_CHECKS: never
@@ -34,6 +38,7 @@ from clearway.declarations.codec import (
     money_to_proto,
     read_declaration,
 )
+from clearway.declarations.codes import hs_digits
 from clearway.declarations.model import Address, Declaration, Money, Party
 from clearway.orchestrator.clients import ServiceClients
 from clearway.orchestrator.decision import (
@@ -85,6 +90,9 @@ YEARLY_LIMITS = {"CN": ("CNY", "CN_CROSS_BORDER_RETAIL")}
 """Destinations with a consumer's yearly limit: the currency of the total, and the regime whose
 declarations count in it (China's RMB 26,000 for cross-border retail imports)."""
 CONSUMER_LOCK_STRIPES = 64
+KNOWN_CODES_LIMIT = 100_000
+"""Declared codes remembered as accepted by classification (HS-6 and national lines of every
+destination are fewer); past it, new codes are simply not asked about early."""
 _REQUEST_INDEX = re.compile(r"^requests\[(\d+)\]\.(.+)$")
 
 
@@ -128,11 +136,16 @@ class _Work:
                 self.consumer = (key, self.model.declaration_date.year)
 
 
+RiskCodes = tuple[tuple[int, str], ...]
+"""(line number, HS-6) of each item: all of the tariff context the risk service reads."""
+
+
 @dataclass(frozen=True)
 class _RiskCall:
-    """The risk call in flight: whom it asked about, in the order of its answers."""
+    """The risk call in flight: whom it asked about and with which codes, in the order of its
+    answers."""
 
-    asked: list[_Work]
+    asked: list[tuple[_Work, RiskCodes]]
     call: Future[risk_pb2.AssessRiskBatchResponse]
 
 
@@ -152,6 +165,9 @@ class ClearanceFlow:
         self.decisions = EvaluationMemo(MEMO_LIMIT)
         self._calls = ThreadPoolExecutor(parallel_calls, thread_name_prefix="clearance-call")
         self._consumer_locks = tuple(threading.Lock() for _ in range(CONSUMER_LOCK_STRIPES))
+        self._known_codes: set[str] = set()
+        """Declared codes classification has accepted: a declaration is asked about early only
+        with codes known to exist, so one it rejects as unknown leaves no risk history."""
 
     def close(self) -> None:
         """Stop the threads of the parallel calls (the clients, store and engine are the
@@ -331,21 +347,39 @@ class ClearanceFlow:
     def _evaluate(self, partner_id: str, work: list[_Work]) -> list[tuple[_Work, ClearwayError]]:
         """Decide every declaration of `work`; return those a service rejected as bad input.
 
-        Risk needs only the classified items, so its call runs (on the flow's pool) while
-        origin and then valuation answer; its answers are kept for the parcels still in play
-        afterwards, exactly those it would have been asked about after them.
+        Risk runs on the flow's pool from the start, asked with the declared codes, while
+        classification, origin and valuation answer; the declarations whose classified codes
+        differ are asked again once classified. Its answers are kept for the parcels still in
+        play afterwards, each answer only if it was given for the codes the parcel uses.
         """
+        early = self._start_risk(
+            partner_id,
+            [
+                (w, codes)
+                for w in work
+                if (codes := _declared_codes(w.proto, self._known_codes)) is not None
+            ],
+        )
         rejected = self._classify(work)
         live = _excluding(work, rejected)
         if not live:
             return rejected
-        risk = self._start_risk(partner_id, [w for w in live if not w.unavailable])
+        answered_early = _asked_with_codes_used(early)
+        late = self._start_risk(
+            partner_id,
+            [
+                (w, _codes_used(w))
+                for w in live
+                if not w.unavailable and id(w) not in answered_early
+            ],
+        )
         rejected += self._decide_origin(live)
         live = _excluding(live, rejected)
         ready = [w for w in live if not w.unavailable]
         if ready:
             rejected += self._value(partner_id, ready)
-        _record_risk(ready, risk)
+        for risk in (early, late):
+            _record_risk(ready, risk)
         if live:
             self._decide(_excluding(live, rejected))
         return rejected
@@ -424,6 +458,13 @@ class ClearanceFlow:
         if response is not None:
             for (w, index), answer in zip(positions(answered), response.responses, strict=True):
                 _record_classification(w, w.proto.items[index], answer)
+            if len(self._known_codes) < KNOWN_CODES_LIMIT:
+                self._known_codes.update(
+                    hs_digits(item.declared_hs_code)
+                    for w in answered
+                    for item in w.proto.items
+                    if item.declared_hs_code
+                )
         return rejected
 
     def _decide_origin(self, work: list[_Work]) -> list[tuple[_Work, ClearwayError]]:
@@ -461,24 +502,29 @@ class ClearanceFlow:
                 _record_origin(w, answer)
         return rejected
 
-    def _start_risk(self, partner_id: str, work: list[_Work]) -> _RiskCall | None:
+    def _start_risk(
+        self, partner_id: str, asked: list[tuple[_Work, RiskCodes]]
+    ) -> _RiskCall | None:
         """AssessRiskBatch on the flow's own threads (a grpc .future() starts a thread per call).
 
-        The partner goes with each declaration: risk keeps its history by (partner, id).
+        The partner goes with each declaration: risk keeps its history by (partner, id), so a
+        declaration asked about twice is one entry, the later answer's.
         """
-        if not work:
+        if not asked:
             return None
         request = risk_pb2.AssessRiskBatchRequest()
-        for w in work:  # filled in place: each declaration copied once
-            added = request.requests.add(items=w.items, partner_id=partner_id)
+        for w, codes in asked:  # filled in place: each declaration copied once
+            added = request.requests.add(partner_id=partner_id)
+            for line, hs_code in codes:
+                added.items.add(line_number=line, hs_code=hs_code)
             added.declaration.CopyFrom(w.proto)
         call = self._calls.submit(
             contextvars.copy_context().run,  # the caller's trace goes with the call
             self.clients.risk.AssessRiskBatch,
             request,
-            timeout=self._deadline(len(work)),
+            timeout=self._deadline(len(asked)),
         )
-        return _RiskCall(work, call)
+        return _RiskCall(asked, call)
 
     def _value(self, partner_id: str, ready: list[_Work]) -> list[tuple[_Work, ClearwayError]]:
         """Duties and taxes of the parcels ready for them; refusals as bad input come back.
@@ -725,18 +771,44 @@ def _mark_unavailable(work: Sequence[_Work], service: str, error: grpc.RpcError)
         _hold(w, service, f"did not answer ({error.code().name}); held until it does")
 
 
-def _record_risk(ready: list[_Work], risk: _RiskCall | None) -> None:
-    """Keep the risk answers of the parcels in `ready`: asked about, and still in play."""
+def _declared_codes(declaration: common_pb2.Declaration, known: set[str]) -> RiskCodes | None:
+    """The codes risk would read if every declared code is confirmed; None when an item
+    declares no code, or one classification has not yet accepted as existing."""
+    codes = []
+    for index, item in enumerate(declaration.items):
+        declared = hs_digits(item.declared_hs_code)
+        if declared not in known:
+            return None
+        codes.append((item.line_number or index + 1, declared[:6]))
+    return tuple(codes)
+
+
+def _codes_used(w: _Work) -> RiskCodes:
+    return tuple((context.line_number, context.hs_code) for context in w.items)
+
+
+def _asked_with_codes_used(risk: _RiskCall | None) -> set[int]:
+    """The declarations (by id()) this call asked about with the codes classification chose."""
     if risk is None:
+        return set()
+    return {id(w) for w, codes in risk.asked if codes == _codes_used(w)}
+
+
+def _record_risk(ready: list[_Work], risk: _RiskCall | None) -> None:
+    """Keep the risk answers of the parcels in `ready` that this call asked about with the
+    codes they use (the others are answered by the other call, or no longer in play)."""
+    if risk is None:
+        return
+    answering = {id(w) for w in ready} & _asked_with_codes_used(risk)
+    if not answering:
         return
     try:
         answers = risk.call.result()
     except grpc.RpcError as error:
-        _mark_unavailable(ready, "risk", error)
+        _mark_unavailable([w for w in ready if id(w) in answering], "risk", error)
         return
-    keep = {id(w) for w in ready}
-    for w, answer in zip(risk.asked, answers.responses, strict=True):
-        if id(w) not in keep:
+    for (w, _codes), answer in zip(risk.asked, answers.responses, strict=True):
+        if id(w) not in answering:
             continue
         w.risk = answer
         w.answers["risk"] = stored_answer(answer)
@@ -799,7 +871,7 @@ def _record_classification(
     w: _Work, item: common_pb2.DeclarationItem, answer: classification_pb2.ClassifyResponse
 ) -> None:
     line = item.line_number or len(w.items) + 1
-    declared = item.declared_hs_code.replace(".", "").replace(" ", "")
+    declared = hs_digits(item.declared_hs_code)
     plausible = answer.declared_code_check.plausible
     hs_code, national = tariff_code_used(
         declared, plausible, answer.best.hs_code, answer.national_tariff_code

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 import grpc
 
 from clearway.declarations.codec import HS_CODE, DeclarationReader
+from clearway.declarations.codes import hs_digits
 from clearway.declarations.model import Declaration
 from clearway.origin.agreements import AgreementTerms
 from clearway.origin.data import PsrLibrary, RateConverter
@@ -88,7 +89,7 @@ class RequestReader:
             on = declaration.declaration_date if declaration else _today()
             self.agreement(message.origin_claim.agreement, on, f"{claim_path}.agreement")
         for index, item in enumerate(message.items):
-            code = item.declared_hs_code.replace(".", "").replace(" ", "")
+            code = hs_digits(item.declared_hs_code)
             if HS_CODE.fullmatch(code):
                 self.domain.check_hs_code(
                     code, f"{path}.items[{index}].declared_hs_code", self.violations

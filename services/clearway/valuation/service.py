@@ -22,7 +22,7 @@ from clearway.declarations.codec import (
     decimal_to_proto,
     put_money,
 )
-from clearway.declarations.codes import CURRENCIES
+from clearway.declarations.codes import CURRENCIES, hs_digits
 from clearway.declarations.model import Address, Declaration, Item, Money, Party
 from clearway.reference.datadir import resolve_data_dir
 from clearway.reference.fx import load_rates
@@ -83,10 +83,10 @@ class RequestReader:
             elif line_number in seen:
                 self._context_violation(prefix, index, "line_number", "is given twice")
             seen.add(line_number)
-            hs_code = context.hs_code.replace(".", "").replace(" ", "")
+            hs_code = hs_digits(context.hs_code)
             if hs_code and not HS_CODE.fullmatch(hs_code):
                 self._context_violation(prefix, index, "hs_code", "must be 6, 8 or 10 digits")
-            national = context.national_tariff_code.replace(".", "").replace(" ", "")
+            national = hs_digits(context.national_tariff_code)
             if national and not _NATIONAL_CODE.fullmatch(national):
                 self._context_violation(
                     prefix, index, "national_tariff_code", "must be 8 or 10 digits"

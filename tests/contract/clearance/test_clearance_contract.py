@@ -448,3 +448,58 @@ def test_china_yearly_limit_counts_the_consumers_earlier_retail_parcels(
     assert later.regime == "CN_CROSS_BORDER_RETAIL", (
         "the amendment replaced the first parcel's part: 25,500 + 400 <= 26,000"
     )
+
+
+def test_risk_answers_for_the_code_classification_chose_not_the_declared_one(
+    suite: Suite, request: pytest.FixtureRequest
+) -> None:
+    """Risk is asked with the declared codes while classification checks them; a declared code
+    that does not fit is replaced, and the decision carries risk's answer for the new one.
+    Earbuds at EUR 0.30 are undervalued as HS 8518 (reference EUR 2), not as plastic articles."""
+    box = example(0)
+    box.declaration_id = "MISMATCH-BOX"
+    box.items[0].description = "plastic storage box with lid 10L"
+    box.items[0].declared_hs_code = "392690"
+    suite.stub.SubmitDeclaration(clearance_pb2.SubmitDeclarationRequest(declaration=box))
+
+    earbuds = example(0)
+    earbuds.declaration_id = "MISMATCH-EARBUDS"
+    earbuds.items[0].description = "wireless bluetooth earbuds"
+    earbuds.items[0].declared_hs_code = "392690"
+    earbuds.items[0].intrinsic_value.CopyFrom(
+        money_pb2.Money(currency_code="EUR", units=0, nanos=300_000_000)
+    )
+    decision = suite.stub.SubmitDeclaration(
+        clearance_pb2.SubmitDeclarationRequest(declaration=earbuds)
+    ).decision
+
+    reasons = {(r.source, r.code) for r in decision.reasons}
+    assert ("classification", "DECLARED_CODE_MISMATCH") in reasons
+    assert decision.items[0].hs_code == "851830"
+    assert ("risk", "UNDERVALUATION") in reasons
+
+
+def test_a_declaration_rejected_for_an_unknown_code_leaves_no_risk_history(
+    suite: Suite, request: pytest.FixtureRequest
+) -> None:
+    """Only codes classification has accepted are sent to risk before it answers, so a parcel
+    it rejects is never recorded in the consignee's history (where it would count as a parcel)."""
+    declaration = example(0)
+    declaration.declaration_id = "UNKNOWN-CODE"
+    declaration.items[0].declared_hs_code = "010110"  # live horses for breeding until HS 2017
+    with pytest.raises(grpc.RpcError) as raised:
+        suite.stub.SubmitDeclaration(
+            clearance_pb2.SubmitDeclarationRequest(declaration=declaration)
+        )
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+    store = open_store(suite.hosts["risk"].settings.database_url)
+    try:
+        with store._transaction() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM risk_history WHERE declaration_id = ?",
+                (declaration.declaration_id,),
+            )
+            assert cursor.fetchone()[0] == 0
+    finally:
+        store.close()
