@@ -13,47 +13,17 @@ bounds the throughput on two cores: the sum is the CPU a declaration costs the m
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
 from clearway.benchmark import measure
 from clearway.benchmark.manifest import generate
-from clearway.benchmark.suite import REAL, Orchestrator, Suite
+from clearway.benchmark.suite import REAL, Orchestrator, Suite, cpu_seconds
 from clearway.reference.datadir import resolve_data_dir
 from clearway.reference.sanctions import load_sanctions
 from clearway.reporting.generator import listed_names
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: int) -> list[str]:
-    """The fields of /proc/PID/stat after the command name (which may hold spaces)."""
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and all its descendants."""
-    children: dict[int, list[int]] = defaultdict(list)
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                children[int(_stat(int(entry))[1])].append(int(entry))
-            except OSError:
-                continue
-    total, pending = 0.0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            fields = _stat(current)
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / TICKS
-        pending.extend(children.get(current, ()))
-    return total
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import random
 import sys
 import tempfile
@@ -103,9 +104,16 @@ class Bench:
     def _sqlite(self, name: str) -> str:
         return f"sqlite:///{self.work_dir / name}.db"
 
-    def _stream(self, target: str, prefix: str, count: int, streams: int = 1) -> Any:
+    def _stream(
+        self, target: str, prefix: str, count: int, streams: int = 1, suite: Suite | None = None
+    ) -> measure.StreamResult:
+        """A warm-up stream, then the timed one; with `suite`, the cores its processes kept busy."""
         measure.stream_manifest(target, self.manifest(f"{prefix}W", self.plan.warmup))
+        before = suite.cpu_seconds() if suite is not None else math.nan
         result = measure.stream_manifest(target, self.manifest(prefix, count), streams=streams)
+        if suite is not None:
+            busy = (suite.cpu_seconds() - before) / result.seconds
+            result = dataclasses.replace(result, busy_cores=busy)
         _say(
             self.out, f"  {prefix}: {result.per_second:,.0f} declarations/s {dict(result.outcomes)}"
         )
@@ -174,13 +182,17 @@ class Bench:
                 postgres = self._stream(suite.address_of("postgres"), "POSTGRES", self.plan.stream)
                 pipeline["decl_per_s_postgres"] = postgres.per_second
             streams = self.plan.scaling_streams
-            one = self._stream(target, "SCALE1", self.plan.stream, streams)
-            two = self._stream(suite.address_of("sqlite-2x"), "SCALE2", self.plan.stream, streams)
+            one = self._stream(target, "SCALE1", self.plan.stream, streams, suite)
+            two = self._stream(
+                suite.address_of("sqlite-2x"), "SCALE2", self.plan.stream, streams, suite
+            )
             scaling.update(
                 streams=float(streams),
                 decl_per_s_1x=one.per_second,
                 decl_per_s_2x=two.per_second,
                 speedup_2x=two.per_second / one.per_second,
+                busy_cores_1x=one.busy_cores,
+                busy_cores_2x=two.busy_cores,
             )
             self._services_over_grpc(suite)
             for name, mib in suite.resident_mib().items():

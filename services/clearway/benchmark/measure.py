@@ -31,6 +31,8 @@ class StreamResult:
     declarations: int
     seconds: float
     outcomes: Counter[str]
+    busy_cores: float = math.nan
+    """CPU seconds the suite's processes spent per second of the stream (when measured)."""
 
     @property
     def per_second(self) -> float:

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -39,6 +40,35 @@ def resident_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (which may hold spaces)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its descendants."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                children[int(_stat(int(entry))[1])].append(int(entry))
+            except OSError:
+                continue
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = _stat(current)
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICKS
+        pending.extend(children.get(current, ()))
+    return total
 
 
 @dataclass
@@ -163,6 +193,10 @@ class Suite:
 
     def stop(self) -> None:
         stop_suite([p.process for p in self.processes])
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU every process of the topology has spent so far."""
+        return sum(cpu_seconds(p.process.pid) for p in self.processes)
 
     def resident_mib(self) -> dict[str, float]:
         """Resident memory of each domain service (its first replica) and orchestrator, MiB."""

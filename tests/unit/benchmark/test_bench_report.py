@@ -9,6 +9,7 @@ from pathlib import Path
 
 from clearway.benchmark.measure import percentile
 from clearway.benchmark.report import (
+    GOALS,
     REPORT_KEYS,
     REQUIRED,
     SECTIONS,
@@ -69,3 +70,19 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(samples, 0.99) == 99.0
     assert percentile(samples, 1.0) == 100.0
     assert math.isnan(percentile([], 0.5))
+
+
+def test_the_scaling_goal_is_judged_only_where_the_cores_allow_it() -> None:
+    """1.6x the one-replica throughput needs 1.6x the cores that run kept busy."""
+    (scaling,) = [goal for goal in GOALS if goal.key == "speedup_2x"]
+
+    def verdict(cores: int, speedup: float) -> str:
+        sections = {"scaling": {"speedup_2x": speedup, "busy_cores_1x": 1.7}}
+        return scaling.verdict(build_report(sections, "abc", cores))
+
+    assert verdict(2, 0.9).startswith("not judged: the baseline kept 1.70 of 2 cores busy")
+    assert "1.6x needs 2.7" in verdict(2, 0.9)
+    assert verdict(4, 0.9) == "NOT MET"
+    assert verdict(4, 1.7) == "met"
+    unmeasured = build_report({"scaling": {"speedup_2x": 0.9}}, "abc", 2)
+    assert scaling.verdict(unmeasured) == "NOT MET", "without the busy cores it is judged"
