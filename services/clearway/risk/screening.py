@@ -483,6 +483,7 @@ class ScreeningIndex:
         candidates = self._candidates(similar, 0.0 if with_initials else threshold, country)
         weights = [self.weight(token) for token in party.significant]
         boost = COUNTRY_BOOST if country else 0.0
+        reach = _Reach(party.significant, similar)
         for number, ceiling in candidates:
             indexed = self._names[number]
             if not with_initials and not indexed.has_initial:
@@ -493,6 +494,14 @@ class ScreeningIndex:
             previous = best.get(indexed.entry)
             if previous is not None and not with_initials and previous.score >= ceiling:
                 continue  # another name of the entry already scores more than this one can
+            evidence, most = reach.of(indexed, self._totals_list[number])
+            most += boost + 1e-9
+            if (
+                evidence + 1e-9 < self.min_evidence
+                or most < threshold
+                or (previous is not None and previous.score >= most)
+            ):
+                continue  # the best similarity of each listed word cannot make a hit
             alignment = self._align(party.significant, indexed, similar)
             if alignment.evidence < self.min_evidence:
                 continue
@@ -697,6 +706,52 @@ class ScreeningIndex:
             unmatched_listed=unmatched_listed,
             unmatched_party=unmatched_party,
         )
+
+
+class _Reach:
+    """What aligning a party name with a candidate can give at most, for a few lookups per
+    listed token: most candidates that reach alignment fall short, above all those with
+    initials, which the ranking cannot bound (a party word "wei" shares evidence there with
+    every name holding "w", but an initial is never evidence).
+
+    Alignment pairs a listed token at most once, at best at its highest similarity s_j with
+    any party token: a whole word's with a party word (similar tokens), an initial's 1 with
+    the same initial and 0.85 with a word it may abbreviate, a word's 0.85 with the party's
+    initial of it. So the matched weight is at most A = sum w_j s_j, the listed coverage at
+    most A / (d*T + (1-d)*A) with the least discount d, the party's at most 1, and the
+    evidence, which counts whole words only, at most the sum of w_j s_j over listed words and
+    their best party words. (A lone pair's phonetic credit, which alignment takes back, only
+    lowers what it gives.)
+    """
+
+    __slots__ = ("initials", "letters", "words")
+
+    def __init__(self, party: Sequence[str], similar: Sequence[Mapping[str, float]]) -> None:
+        self.words: dict[str, float] = {}
+        for found in similar:
+            for listed, similarity in found.items():
+                if similarity > self.words.get(listed, 0.0):
+                    self.words[listed] = similarity
+        self.initials = frozenset(token for token in party if len(token) == 1)
+        self.letters = {token[0]: _INITIAL_SIMILARITY for token in party if len(token) > 1}
+        self.letters.update(dict.fromkeys(self.initials, 1.0))
+
+    def of(self, listed: _IndexedName, total: float) -> tuple[float, float]:
+        """The most evidence and the highest score (country boost aside) of the alignment."""
+        evidence = matched = 0.0
+        for token, weight in zip(listed.tokens, listed.weights, strict=True):
+            if len(token) == 1:
+                matched += weight * self.letters.get(token, 0.0)
+                continue
+            similarity = self.words.get(token, 0.0)
+            evidence += weight * similarity
+            if token[0] in self.initials:
+                similarity = max(similarity, _INITIAL_SIMILARITY)
+            matched += weight * similarity
+        if not matched:
+            return evidence, 0.0
+        discount = _UNMATCHED_DISCOUNT
+        return evidence, math.sqrt(matched / (discount * total + (1 - discount) * matched))
 
 
 def _party_side_ceiling(
