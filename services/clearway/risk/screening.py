@@ -585,24 +585,26 @@ class ScreeningIndex:
     def _ranked_few(
         self, found: list[tuple[IntArray, float]], floor: float, country: str
     ) -> list[tuple[int, float]]:
-        evidence: dict[int, float] = defaultdict(float)
+        # a plain dict and get(): CPython specialises a dict's subscripts, not a defaultdict's
+        evidence: dict[int, float] = {}
+        known = evidence.get
         for postings, gain in found:
             for number in postings.tolist():
-                evidence[number] += gain
+                evidence[number] = known(number, 0.0) + gain
         discount, lowest = _UNMATCHED_DISCOUNT, self.min_evidence * 0.999
+        least = {boost: max(0.0, floor - boost) if floor else 0.0 for boost in (0.0, COUNTRY_BOOST)}
+        names, totals, entries = self._names, self._totals_list, self.entries
         ranked = []
         for number, gain in evidence.items():
             if gain < lowest:
                 continue
-            name, total = self._names[number], self._totals_list[number]
-            bound = gain / (discount * total + (1 - discount) * min(gain, total))
-            boost = (
-                COUNTRY_BOOST if country and country in self.entries[name.entry].countries else 0.0
-            )
-            least = max(0.0, floor - boost) if floor else 0.0
+            name, total = names[number], totals[number]
             if name.has_initial:
                 ranked.append((gain / total, number, math.inf))
-            elif bound >= least * least:
+                continue
+            bound = gain / (discount * total + (1 - discount) * min(gain, total))
+            boost = COUNTRY_BOOST if country and country in entries[name.entry].countries else 0.0
+            if bound >= least[boost] * least[boost]:
                 ranked.append((gain / total, number, math.sqrt(bound) + boost + 1e-9))
         ranked.sort(reverse=True)
         return [(number, ceiling) for _, number, ceiling in ranked[:_MAX_CANDIDATES]]
@@ -617,17 +619,21 @@ class ScreeningIndex:
         gain, total = evidence[touched], self._totals[touched]
         discount = _UNMATCHED_DISCOUNT
         bound = gain / (discount * total + (1 - discount) * np.minimum(gain, total))
-        floors = np.full(len(touched), floor * floor)
-        boost = np.zeros(len(touched))
+        initial = self._has_initial[touched]
         if country:
+            floors = np.full(len(touched), floor * floor)
+            boost = np.zeros(len(touched))
             boosted = self._naming_country(country)[self._entry_of[touched]]
             boost[boosted] = COUNTRY_BOOST
             if floor:
                 floors[boosted] = max(0.0, floor - COUNTRY_BOOST) ** 2
-        initial = self._has_initial[touched]
-        kept = (bound >= floors) | initial
+            kept = (bound >= floors) | initial
+            raised = np.sqrt(bound[kept]) + boost[kept] + 1e-9
+        else:
+            kept = (bound >= floor * floor) | initial
+            raised = np.sqrt(bound[kept]) + 1e-9
         touched, share = touched[kept], gain[kept] / total[kept]
-        ceiling = np.where(initial[kept], np.inf, np.sqrt(bound[kept]) + boost[kept] + 1e-9)
+        ceiling = np.where(initial[kept], np.inf, raised)
         best_first = np.lexsort((touched, share))[::-1][:_MAX_CANDIDATES]
         return list(zip(touched[best_first].tolist(), ceiling[best_first].tolist(), strict=True))
 
