@@ -593,12 +593,15 @@ class ScreeningIndex:
                 evidence[number] = known(number, 0.0) + gain
         discount, lowest = _UNMATCHED_DISCOUNT, self.min_evidence * 0.999
         least = {boost: max(0.0, floor - boost) if floor else 0.0 for boost in (0.0, COUNTRY_BOOST)}
+        share = _least_share(least[COUNTRY_BOOST if country else 0.0], discount)
         names, totals, entries = self._names, self._totals_list, self.entries
         ranked = []
         for number, gain in evidence.items():
             if gain < lowest:
                 continue
             name, total = names[number], totals[number]
+            if gain < share * total and not name.has_initial:
+                continue  # its bound, worked out below, would be short of the floor
             if name.has_initial:
                 ranked.append((gain / total, number, math.inf))
                 continue
@@ -758,6 +761,17 @@ class _Reach:
             return evidence, 0.0
         discount = _UNMATCHED_DISCOUNT
         return evidence, math.sqrt(matched / (discount * total + (1 - discount) * matched))
+
+
+def _least_share(least: float, discount: float) -> float:
+    """The share of a name's total weight T its gain g needs for the ranking's bound
+    g / (d*T + (1-d)*min(g, T)) to reach least², less a margin for rounding: the bound grows
+    with g, so a gain below this share of T is ruled out by one product instead of the bound.
+    0 (no shortcut) for a least of 0 or above 1."""
+    if not 0.0 < least <= 1.0:
+        return 0.0
+    squared = least * least
+    return squared * discount / (1 - (1 - discount) * squared) * (1 - 1e-9)
 
 
 def _party_side_ceiling(
