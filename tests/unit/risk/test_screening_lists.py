@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from clearway.reference.sanctions import load_sanctions
-from clearway.risk.screening import DEFAULT_THRESHOLD, PartyScreener
+from clearway.risk.screening import DEFAULT_THRESHOLD, PartyScreener, _Reach, name_tokens
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +98,35 @@ def test_candidates_summed_in_python_or_numpy_give_the_same_hits(screener: Party
         index.numpy_from = default
     assert answers[0] == answers[10**9]
     assert sum(bool(hits) for hits in answers[0]) >= 6
+
+
+def test_alignment_bounds_never_fall_below_the_alignment(screener: PartyScreener) -> None:
+    """Candidates are skipped on _Reach's bounds without being aligned: for every candidate of
+    names with and without initials on either side, the bounds hold what alignment gives."""
+    index = screener.index
+    names = [
+        "Joaqin Guzman Loera",
+        "I. Haniya",
+        "Ismael Haniyeh",
+        "Wei Dubois",
+        "A KABIR",
+        "Aisha Kabir",
+        "Sergei G Podoprigorov",
+        "Ramirez Abadia Cia S C",
+        "Bank Melli Iran",
+        "Mohammed Ali",
+    ]
+    checked = 0
+    for name in names:
+        for party in name_tokens(name):
+            similar = index._similar_tokens(party.significant)
+            reach = _Reach(party.significant, similar)
+            for number, _ in index._candidates(similar, 0.0, ""):
+                listed = index._names[number]
+                evidence, most = reach.of(listed, index._totals_list[number])
+                alignment = index._align(party.significant, listed, similar)
+                assert alignment.evidence <= evidence + 1e-9
+                if alignment.evidence >= index.min_evidence:
+                    assert alignment.score <= most + 1e-9
+                checked += 1
+    assert checked > 500
