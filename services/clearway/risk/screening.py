@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from types import MappingProxyType
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -362,6 +362,21 @@ class _IndexedName:
     has_initial: bool
 
 
+class _Similar(NamedTuple):
+    """A party token's similar list tokens, with what the ranking reads of them laid out once
+    (looking each similar token's postings and rarity up for every party was a tenth of a
+    screening)."""
+
+    tokens: Mapping[str, float]
+    """Similar list token -> similarity, in the order the blocks name them."""
+    postings: tuple[IntArray, ...]
+    """Each similar token's names."""
+    gains: tuple[float, ...]
+    """Each similar token's evidence: its rarity times its similarity."""
+    size: int
+    """Postings in all."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Alignment:
     score: float
@@ -484,9 +499,10 @@ class ScreeningIndex:
             for position, name in self._exact.get(party.full_key, ()):
                 reason = f"exact match on '{party.full_key}'"
                 best[position] = self._hit(self.entries[position], name, 1.0, reason)
-        similar = self._similar_tokens(party.significant)
+        found = self._similar_tokens(party.significant)
+        similar = [record.tokens for record in found]
         with_initials = any(len(token) == 1 for token in party.significant)
-        candidates = self._candidates(similar, 0.0 if with_initials else threshold, country)
+        candidates = self._candidates(found, 0.0 if with_initials else threshold, country)
         weights = [self.weight(token) for token in party.significant]
         boost = COUNTRY_BOOST if country else 0.0
         reach = _Reach(party.significant, similar)
@@ -526,21 +542,21 @@ class ScreeningIndex:
     def _hit(entry: ListedEntry, matched: str, score: float, reason: str) -> ScreeningHit:
         return ScreeningHit(entry.list_id, entry.entry_id, matched, round(score, 4), reason)
 
-    def _similar_tokens(self, tokens: Sequence[str]) -> list[Mapping[str, float]]:
+    def _similar_tokens(self, tokens: Sequence[str]) -> list[_Similar]:
         """Per party token, the list tokens sharing a blocking key that are similar enough."""
         known = self._listed_similar
         return [known[token] if token in known else self._similar_to(token) for token in tokens]
 
-    def _similar_listed(self, token: str) -> Mapping[str, float]:
+    def _similar_listed(self, token: str) -> _Similar:
         """The list tokens similar to one party token (remembered per index, shared: read only),
-        in the order the blocks name them.
+        in the order the blocks name them, with their postings and gains.
 
         One rapidfuzz call measures the edit distance to every token sharing a block key and
         keeps the near ones (_NEAR_DISTANCE), so only those reach token_similarity's rules in
         Python: a token of two letters or more is at distance 0.5 or more of a listed initial,
         which is therefore scored apart, where a block holds initials."""
         if len(token) < 2:
-            return {}
+            return _Similar({}, (), (), 0)
         key = phonetic_key(token)
         blocks = _block_keys(token, key)
         listed = list(dict.fromkeys(chain.from_iterable(self._blocks.get(b, ()) for b in blocks)))
@@ -561,10 +577,13 @@ class ScreeningIndex:
                 if len(other) == 1
             ]
         scored.sort()
-        return {listed[position]: value for position, value in scored if value}
+        similar = {listed[position]: value for position, value in scored if value}
+        postings = tuple([self._postings[other] for other in similar])
+        gains = tuple([self._idf[other] * value for other, value in similar.items()])
+        return _Similar(similar, postings, gains, sum(map(len, postings)))
 
     def _candidates(
-        self, similar: Sequence[Mapping[str, float]], floor: float, country: str
+        self, similar: Sequence[_Similar], floor: float, country: str
     ) -> list[tuple[int, float]]:
         """Blocking: names sharing a similar token, the strongest evidence first.
 
@@ -580,24 +599,20 @@ class ScreeningIndex:
         with many (a common word of the lists) with numpy, which costs more per call and less
         per posting. Both add the gains in the same order, so they answer alike to the bit.
         """
-        found = [
-            (self._postings[listed], self._idf[listed] * similarity)
-            for tokens in similar
-            for listed, similarity in tokens.items()
-        ]
-        if sum(len(postings) for postings, _ in found) < self.numpy_from:
-            return self._ranked_few(found, floor, country)
-        return self._ranked_many(found, floor, country)
+        if sum(record.size for record in similar) < self.numpy_from:
+            return self._ranked_few(similar, floor, country)
+        return self._ranked_many(similar, floor, country)
 
     def _ranked_few(
-        self, found: list[tuple[IntArray, float]], floor: float, country: str
+        self, similar: Sequence[_Similar], floor: float, country: str
     ) -> list[tuple[int, float]]:
         # a plain dict and get(): CPython specialises a dict's subscripts, not a defaultdict's
         evidence: dict[int, float] = {}
         known = evidence.get
-        for postings, gain in found:
-            for number in postings.tolist():
-                evidence[number] = known(number, 0.0) + gain
+        for record in similar:
+            for postings, gain in zip(record.postings, record.gains, strict=True):
+                for number in postings.tolist():
+                    evidence[number] = known(number, 0.0) + gain
         discount, lowest = _UNMATCHED_DISCOUNT, self.min_evidence * 0.999
         least = {boost: max(0.0, floor - boost) if floor else 0.0 for boost in (0.0, COUNTRY_BOOST)}
         share = _least_share(least[COUNTRY_BOOST if country else 0.0], discount)
@@ -620,10 +635,12 @@ class ScreeningIndex:
         return [(number, ceiling) for _, number, ceiling in ranked[:_MAX_CANDIDATES]]
 
     def _ranked_many(
-        self, found: list[tuple[IntArray, float]], floor: float, country: str
+        self, similar: Sequence[_Similar], floor: float, country: str
     ) -> list[tuple[int, float]]:
-        postings = np.concatenate([numbers for numbers, _ in found])
-        weights = np.repeat([gain for _, gain in found], [len(numbers) for numbers, _ in found])
+        arrays = [numbers for record in similar for numbers in record.postings]
+        postings = np.concatenate(arrays)
+        gains = [gain for record in similar for gain in record.gains]
+        weights = np.repeat(gains, [len(numbers) for numbers in arrays])
         evidence = np.bincount(postings, weights, minlength=len(self._names))
         touched = np.flatnonzero(evidence >= self.min_evidence * 0.999)
         gain, total = evidence[touched], self._totals[touched]

@@ -119,9 +119,10 @@ def test_alignment_bounds_never_fall_below_the_alignment(screener: PartyScreener
     checked = 0
     for name in names:
         for party in name_tokens(name):
-            similar = index._similar_tokens(party.significant)
+            found = index._similar_tokens(party.significant)
+            similar = [record.tokens for record in found]
             reach = _Reach(party.significant, similar)
-            for number, _ in index._candidates(similar, 0.0, ""):
+            for number, _ in index._candidates(found, 0.0, ""):
                 listed = index._names[number]
                 evidence, most = reach.of(listed, index._totals_list[number])
                 alignment = index._align(party.significant, listed, similar)
