@@ -377,8 +377,11 @@ class _Similar(NamedTuple):
     """Postings in all."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Alignment:
+    """One alignment's outcome (not frozen: a frozen dataclass's __init__ sets each field
+    through object.__setattr__, and one is made per candidate aligned)."""
+
     score: float
     evidence: float
     pairs: tuple[tuple[str, str, float], ...]
@@ -760,10 +763,12 @@ class _Reach:
     __slots__ = ("initials", "letters", "words")
 
     def __init__(self, party: Sequence[str], similar: Sequence[Mapping[str, float]]) -> None:
-        self.words: dict[str, float] = {}
-        for found in similar:
+        # the first party token's similar words copied whole (similarities are never 0)
+        self.words: dict[str, float] = dict(similar[0]) if similar else {}
+        known = self.words.get
+        for found in similar[1:]:
             for listed, similarity in found.items():
-                if similarity > self.words.get(listed, 0.0):
+                if similarity > known(listed, 0.0):
                     self.words[listed] = similarity
         self.initials = frozenset(token for token in party if len(token) == 1)
         self.letters = {token[0]: _INITIAL_SIMILARITY for token in party if len(token) > 1}
@@ -816,11 +821,11 @@ def _party_side_ceiling(
     ceiling may hold, is added back whole, so this stays an upper bound. (Bounding the matched
     weight by each listed word's best similarity too pruned 2% more and cost more than that.)
     """
-    unmatched = sum(
-        weight
-        for weight, found in zip(weights, similar, strict=True)
-        if found.keys().isdisjoint(listed.tokens)
-    )
+    unmatched = 0.0
+    tokens = listed.tokens
+    for weight, found in zip(weights, similar, strict=True):
+        if found.keys().isdisjoint(tokens):
+            unmatched += weight
     if not unmatched:
         return ceiling
     return ceiling * math.sqrt(total / (total + _UNMATCHED_DISCOUNT * unmatched)) + boost + 1e-9
