@@ -447,6 +447,10 @@ class ScreeningIndex:
         """Candidates are summed with numpy from this many postings on (see _candidates)."""
         self._has_initial = np.array([name.has_initial for name in indexed], dtype=np.bool_)
         self._entry_of = np.array([name.entry for name in indexed], dtype=np.int32)
+        self._initials_bytes = self._has_initial.tobytes()
+        self._entry_list = self._entry_of.tolist()
+        """The same as compact Python sequences for the Python ranking tail, which read each
+        touched name's record for them, scattered in memory the brute-force scan evicts."""
         self._country_entries: dict[str, npt.NDArray[np.bool_]] = {}
         """Per party country, which list entries name it (a match there may gain COUNTRY_BOOST)."""
         self._phonetic = {token: phonetic_key(token) for token in self._postings}
@@ -508,7 +512,7 @@ class ScreeningIndex:
         candidates = self._candidates(found, 0.0 if with_initials else threshold, country)
         weights = [self.weight(token) for token in party.significant]
         boost = COUNTRY_BOOST if country else 0.0
-        reach = _Reach(party.significant, similar)
+        reach: _Reach | None = None  # made for the first candidate that gets this far
         for number, ceiling in candidates:
             indexed = self._names[number]
             if not with_initials and not indexed.has_initial:
@@ -519,6 +523,8 @@ class ScreeningIndex:
             previous = best.get(indexed.entry)
             if previous is not None and not with_initials and previous.score >= ceiling:
                 continue  # another name of the entry already scores more than this one can
+            if reach is None:
+                reach = _Reach(party.significant, similar)
             evidence, most = reach.of(indexed, self._totals_list[number])
             most += boost + 1e-9
             if (
@@ -619,19 +625,22 @@ class ScreeningIndex:
         discount, lowest = _UNMATCHED_DISCOUNT, self.min_evidence * 0.999
         least = {boost: max(0.0, floor - boost) if floor else 0.0 for boost in (0.0, COUNTRY_BOOST)}
         share = _least_share(least[COUNTRY_BOOST if country else 0.0], discount)
-        names, totals, entries = self._names, self._totals_list, self.entries
+        totals, initials, entry_of = self._totals_list, self._initials_bytes, self._entry_list
+        entries = self.entries
         ranked = []
         for number, gain in evidence.items():
             if gain < lowest:
                 continue
-            name, total = names[number], totals[number]
-            if gain < share * total and not name.has_initial:
-                continue  # its bound, worked out below, would be short of the floor
-            if name.has_initial:
+            total = totals[number]
+            if initials[number]:
                 ranked.append((gain / total, number, math.inf))
                 continue
+            if gain < share * total:
+                continue  # its bound, worked out below, would be short of the floor
             bound = gain / (discount * total + (1 - discount) * min(gain, total))
-            boost = COUNTRY_BOOST if country and country in entries[name.entry].countries else 0.0
+            boost = (
+                COUNTRY_BOOST if country and country in entries[entry_of[number]].countries else 0.0
+            )
             if bound >= least[boost] * least[boost]:
                 ranked.append((gain / total, number, math.sqrt(bound) + boost + 1e-9))
         ranked.sort(reverse=True)
@@ -692,7 +701,9 @@ class ScreeningIndex:
                         scored.append((similarity, i, j))
             else:
                 found = similar[i]
-                scored.extend((found[t], i, j) for j, t in enumerate(tokens) if t in found)
+                for j, t in enumerate(tokens):
+                    if t in found:
+                        scored.append((found[t], i, j))
         scored.sort(reverse=True)
         used_party: set[int] = set()
         used_listed: set[int] = set()
