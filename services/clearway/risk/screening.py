@@ -733,17 +733,28 @@ class ScreeningIndex:
             pairs[0] = (p, t, raw)
         if evidence < self.min_evidence:  # set aside by the caller whatever the score
             return _Alignment(0.0, evidence, tuple(pairs), (), ())
-        solid = sum(1 for _, _, similarity in pairs if similarity >= 0.8)
+        # loops, not generators: one alignment per candidate that gets this far
+        solid = 0
+        for _, _, similarity in pairs:
+            if similarity >= 0.8:
+                solid += 1
         discount = _UNMATCHED_DISCOUNT if solid >= 2 else 1.0
-        unmatched_listed = tuple(t for j, t in enumerate(listed.tokens) if j not in used_listed)
-        unmatched_party = tuple(p for i, p in enumerate(party) if i not in used_party)
-        matched_weight = sum(listed.weights[j] for j in used_listed)
-        listed_total = matched_weight + discount * sum(
-            w for j, w in enumerate(listed.weights) if j not in used_listed
-        )
-        party_total = (
-            matched_weight + abbreviated + discount * sum(self.weight(p) for p in unmatched_party)
-        )
+        unmatched_tokens: list[str] = []
+        unmatched_weight = 0.0
+        for j, t in enumerate(listed.tokens):
+            if j not in used_listed:
+                unmatched_tokens.append(t)
+                unmatched_weight += listed.weights[j]
+        unmatched_party = tuple([p for i, p in enumerate(party) if i not in used_party])
+        matched_weight = 0.0
+        for j in used_listed:
+            matched_weight += listed.weights[j]
+        listed_total = matched_weight + discount * unmatched_weight
+        party_weight = 0.0
+        for p in unmatched_party:
+            party_weight += self.weight(p)
+        party_total = matched_weight + abbreviated + discount * party_weight
+        unmatched_listed = tuple(unmatched_tokens)
         coverage_listed = matched / listed_total if listed_total else 0.0
         coverage_party = matched / party_total if party_total else 0.0
         return _Alignment(
