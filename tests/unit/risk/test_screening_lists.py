@@ -131,3 +131,19 @@ def test_alignment_bounds_never_fall_below_the_alignment(screener: PartyScreener
                     assert alignment.score <= most + 1e-9
                 checked += 1
     assert checked > 500
+
+
+def test_similar_words_worked_out_with_the_index_are_those_found_on_demand(
+    screener: PartyScreener,
+) -> None:
+    """The lists' own words have their similar words worked out when the index is built (a
+    party word outside the lists, on demand): built once the blocks are complete, they are
+    the same words, in the same order, with the same similarities, postings and gains."""
+    index = screener.index
+    words = sorted(index._listed_similar)
+    for word in words[:: len(words) // 300]:
+        built, found = index._listed_similar[word], index._similar_listed(word)
+        assert list(built.tokens.items()) == list(found.tokens.items())
+        assert built.gains == found.gains
+        assert built.size == found.size
+        assert all(a is b for a, b in zip(built.postings, found.postings, strict=True))
