@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from types import MappingProxyType
-from typing import NamedTuple, Protocol
+from typing import Protocol, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -362,19 +362,12 @@ class _IndexedName:
     has_initial: bool
 
 
-class _Similar(NamedTuple):
-    """A party token's similar list tokens, with what the ranking reads of them laid out once
-    (looking each similar token's postings and rarity up for every party was a tenth of a
-    screening)."""
-
-    tokens: Mapping[str, float]
-    """Similar list token -> similarity, in the order the blocks name them."""
-    postings: tuple[IntArray, ...]
-    """Each similar token's names."""
-    gains: tuple[float, ...]
-    """Each similar token's evidence: its rarity times its similarity."""
-    size: int
-    """Postings in all."""
+_Postings: TypeAlias = tuple[tuple[IntArray, ...], tuple[float, ...], int]
+"""What the ranking reads of a party token's similar list tokens, laid out once: each one's
+postings, each one's gain (rarity x similarity) and the postings in all (looking them up for
+every party was a tenth of a screening). Kept apart from the similar tokens' map, in a plain
+tuple: the garbage collector stops tracking a tuple of untracked objects (arrays, floats),
+never one holding a dict or a NamedTuple, and an index holds one per list word."""
 
 
 @dataclass(slots=True)
@@ -463,11 +456,14 @@ class ScreeningIndex:
             key for key, tokens in blocks.items() if any(len(token) == 1 for token in tokens)
         )
         self._similar_to = lru_cache(maxsize=_TOKEN_MEMO_SIZE)(self._similar_listed)
-        self._listed_similar = {token: self._similar_listed(token) for token in self._postings}
+        self._listed_similar: dict[str, Mapping[str, float]] = {}
         """The similar tokens of every list word, worked out once (0.6 s and 9 MiB for the
         22,000 words of the lists): nine in ten party words are list words, and finding their
         similar words anew was a fifth of a first screening of them (0.16 -> 0.125 ms a party
         on the bench's names)."""
+        self._listed_postings: dict[str, _Postings] = {}
+        for token in self._postings:
+            self._listed_similar[token], self._listed_postings[token] = self._similar_listed(token)
 
     @property
     def name_count(self) -> int:
@@ -506,10 +502,9 @@ class ScreeningIndex:
             for position, name in self._exact.get(party.full_key, ()):
                 reason = f"exact match on '{party.full_key}'"
                 best[position] = self._hit(self.entries[position], name, 1.0, reason)
-        found = self._similar_tokens(party.significant)
-        similar = [record.tokens for record in found]
+        similar, postings = self._similar_tokens(party.significant)
         with_initials = any(len(token) == 1 for token in party.significant)
-        candidates = self._candidates(found, 0.0 if with_initials else threshold, country)
+        candidates = self._candidates(postings, 0.0 if with_initials else threshold, country)
         weights = [self.weight(token) for token in party.significant]
         boost = COUNTRY_BOOST if country else 0.0
         reach: _Reach | None = None  # made for the first candidate that gets this far
@@ -551,12 +546,24 @@ class ScreeningIndex:
     def _hit(entry: ListedEntry, matched: str, score: float, reason: str) -> ScreeningHit:
         return ScreeningHit(entry.list_id, entry.entry_id, matched, round(score, 4), reason)
 
-    def _similar_tokens(self, tokens: Sequence[str]) -> list[_Similar]:
-        """Per party token, the list tokens sharing a blocking key that are similar enough."""
-        known = self._listed_similar
-        return [known[token] if token in known else self._similar_to(token) for token in tokens]
+    def _similar_tokens(
+        self, tokens: Sequence[str]
+    ) -> tuple[list[Mapping[str, float]], list[_Postings]]:
+        """Per party token, the list tokens sharing a blocking key that are similar enough, and
+        their postings laid out."""
+        similar: list[Mapping[str, float]] = []
+        postings: list[_Postings] = []
+        for token in tokens:
+            found = self._listed_similar.get(token)
+            if found is None:
+                found, laid = self._similar_to(token)
+            else:
+                laid = self._listed_postings[token]
+            similar.append(found)
+            postings.append(laid)
+        return similar, postings
 
-    def _similar_listed(self, token: str) -> _Similar:
+    def _similar_listed(self, token: str) -> tuple[Mapping[str, float], _Postings]:
         """The list tokens similar to one party token (remembered per index, shared: read only),
         in the order the blocks name them, with their postings and gains.
 
@@ -565,7 +572,7 @@ class ScreeningIndex:
         Python: a token of two letters or more is at distance 0.5 or more of a listed initial,
         which is therefore scored apart, where a block holds initials."""
         if len(token) < 2:
-            return _Similar({}, (), (), 0)
+            return {}, ((), (), 0)
         key = phonetic_key(token)
         blocks = _block_keys(token, key)
         listed = list(dict.fromkeys(chain.from_iterable(self._blocks.get(b, ()) for b in blocks)))
@@ -589,10 +596,10 @@ class ScreeningIndex:
         similar = {listed[position]: value for position, value in scored if value}
         postings = tuple([self._postings[other] for other in similar])
         gains = tuple([self._idf[other] * value for other, value in similar.items()])
-        return _Similar(similar, postings, gains, sum(map(len, postings)))
+        return similar, (postings, gains, sum(map(len, postings)))
 
     def _candidates(
-        self, similar: Sequence[_Similar], floor: float, country: str
+        self, postings: Sequence[_Postings], floor: float, country: str
     ) -> list[tuple[int, float]]:
         """Blocking: names sharing a similar token, the strongest evidence first.
 
@@ -608,19 +615,19 @@ class ScreeningIndex:
         with many (a common word of the lists) with numpy, which costs more per call and less
         per posting. Both add the gains in the same order, so they answer alike to the bit.
         """
-        if sum(record.size for record in similar) < self.numpy_from:
-            return self._ranked_few(similar, floor, country)
-        return self._ranked_many(similar, floor, country)
+        if sum(size for _, _, size in postings) < self.numpy_from:
+            return self._ranked_few(postings, floor, country)
+        return self._ranked_many(postings, floor, country)
 
     def _ranked_few(
-        self, similar: Sequence[_Similar], floor: float, country: str
+        self, postings: Sequence[_Postings], floor: float, country: str
     ) -> list[tuple[int, float]]:
         # a plain dict and get(): CPython specialises a dict's subscripts, not a defaultdict's
         evidence: dict[int, float] = {}
         known = evidence.get
-        for record in similar:
-            for postings, gain in zip(record.postings, record.gains, strict=True):
-                for number in postings.tolist():
+        for arrays, gains, _ in postings:
+            for numbers, gain in zip(arrays, gains, strict=True):
+                for number in numbers.tolist():
                     evidence[number] = known(number, 0.0) + gain
         discount, lowest = _UNMATCHED_DISCOUNT, self.min_evidence * 0.999
         least = {boost: max(0.0, floor - boost) if floor else 0.0 for boost in (0.0, COUNTRY_BOOST)}
@@ -647,13 +654,12 @@ class ScreeningIndex:
         return [(number, ceiling) for _, number, ceiling in ranked[:_MAX_CANDIDATES]]
 
     def _ranked_many(
-        self, similar: Sequence[_Similar], floor: float, country: str
+        self, postings: Sequence[_Postings], floor: float, country: str
     ) -> list[tuple[int, float]]:
-        arrays = [numbers for record in similar for numbers in record.postings]
-        postings = np.concatenate(arrays)
-        gains = [gain for record in similar for gain in record.gains]
+        arrays = [numbers for token_arrays, _, _ in postings for numbers in token_arrays]
+        gains = [gain for _, token_gains, _ in postings for gain in token_gains]
         weights = np.repeat(gains, [len(numbers) for numbers in arrays])
-        evidence = np.bincount(postings, weights, minlength=len(self._names))
+        evidence = np.bincount(np.concatenate(arrays), weights, minlength=len(self._names))
         touched = np.flatnonzero(evidence >= self.min_evidence * 0.999)
         gain, total = evidence[touched], self._totals[touched]
         discount = _UNMATCHED_DISCOUNT

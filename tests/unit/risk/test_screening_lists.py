@@ -119,10 +119,9 @@ def test_alignment_bounds_never_fall_below_the_alignment(screener: PartyScreener
     checked = 0
     for name in names:
         for party in name_tokens(name):
-            found = index._similar_tokens(party.significant)
-            similar = [record.tokens for record in found]
+            similar, postings = index._similar_tokens(party.significant)
             reach = _Reach(party.significant, similar)
-            for number, _ in index._candidates(found, 0.0, ""):
+            for number, _ in index._candidates(postings, 0.0, ""):
                 listed = index._names[number]
                 evidence, most = reach.of(listed, index._totals_list[number])
                 alignment = index._align(party.significant, listed, similar)
@@ -142,8 +141,8 @@ def test_similar_words_worked_out_with_the_index_are_those_found_on_demand(
     index = screener.index
     words = sorted(index._listed_similar)
     for word in words[:: len(words) // 300]:
-        built, found = index._listed_similar[word], index._similar_listed(word)
-        assert list(built.tokens.items()) == list(found.tokens.items())
-        assert built.gains == found.gains
-        assert built.size == found.size
-        assert all(a is b for a, b in zip(built.postings, found.postings, strict=True))
+        tokens, (arrays, gains, size) = index._similar_listed(word)
+        assert list(index._listed_similar[word].items()) == list(tokens.items())
+        built_arrays, built_gains, built_size = index._listed_postings[word]
+        assert (built_gains, built_size) == (gains, size)
+        assert all(a is b for a, b in zip(built_arrays, arrays, strict=True))
