@@ -365,9 +365,10 @@ class _IndexedName:
 _Postings: TypeAlias = tuple[tuple[IntArray, ...], tuple[float, ...], int]
 """What the ranking reads of a party token's similar list tokens, laid out once: each one's
 postings, each one's gain (rarity x similarity) and the postings in all (looking them up for
-every party was a tenth of a screening). Kept apart from the similar tokens' map, in a plain
-tuple: the garbage collector stops tracking a tuple of untracked objects (arrays, floats),
-never one holding a dict or a NamedTuple, and an index holds one per list word."""
+every party was a tenth of a screening; those of the list words take ~10 MiB). Kept apart
+from the similar tokens' map, in a plain tuple: the garbage collector stops tracking a tuple
+of untracked objects (arrays, floats), never one holding a dict or a NamedTuple, and an index
+holds one per list word."""
 
 
 @dataclass(slots=True)
