@@ -203,12 +203,17 @@ class NameTokens:
         return " ".join(sorted(self.significant + self.generic))
 
 
-_LONG_LEGAL_SUFFIXES = frozenset(s for s in LEGAL_SUFFIXES if len(s) >= 6)
+_LONG_LEGAL_SUFFIXES = tuple(sorted(s for s in LEGAL_SUFFIXES if len(s) >= 6))
+_GENERIC_IN_ORDER = tuple(sorted(GENERIC_WORDS))
+"""The words a typo is corrected to, in a fixed order: "industrias" is one typo from both
+"industrial" and "industries", and the first of a set's iteration, which the hash seed
+chooses, made two processes give one name two different reasons."""
 
 
 @lru_cache(maxsize=_NAME_MEMO_SIZE)
-def _misspelt(token: str, words: frozenset[str]) -> str | None:
-    """The word of `words` this token misspells by one typo ("internationnal"), if any."""
+def _misspelt(token: str, words: tuple[str, ...]) -> str | None:
+    """The word of `words` this token misspells by one typo ("internationnal"), if any; of two
+    as near, the first."""
     if len(token) < 6:
         return None
     match = process.extractOne(token, words, scorer=OSA.distance, score_cutoff=1)
@@ -251,7 +256,7 @@ def tokenise(text: str) -> NameTokens:
             generic.append(token)
         elif suffix := _misspelt(token, _LONG_LEGAL_SUFFIXES):
             suffixes.append(suffix)
-        elif word := _misspelt(token, GENERIC_WORDS):
+        elif word := _misspelt(token, _GENERIC_IN_ORDER):
             generic.append(word)
         elif token not in significant:
             significant.append(token)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from functools import cache
 
@@ -182,3 +185,24 @@ def test_scores_are_between_zero_and_one_and_order_free(tokens: list[str]) -> No
     backward = index.screen(" ".join(reversed(tokens)), threshold=0.0)
     assert all(0.0 <= hit.score <= 1.0 for hit in forward)
     assert {(h.entry_id, h.score) for h in forward} == {(h.entry_id, h.score) for h in backward}
+
+
+def test_a_typo_near_two_generic_words_is_read_alike_in_every_process() -> None:
+    """ "industrias" is one typo from "industrial" and "industries": the word it is read as (and
+    so a hit's reason) must not depend on the hash seed, or two replicas explain one name two
+    ways."""
+    script = (
+        "from clearway.risk.screening import tokenise;"
+        "print(tokenise('Industrias Agropecuarias del Valle Ltda').generic)"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3", "4", "5", "6")
+    }
+    assert seen == {"('industrial', 'del')\n"}
