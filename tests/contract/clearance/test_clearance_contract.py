@@ -450,25 +450,32 @@ def test_china_yearly_limit_counts_the_consumers_earlier_retail_parcels(
     )
 
 
+def declared_as_plastic(
+    declaration_id: str, description: str, eur_cents: int
+) -> common_pb2.Declaration:
+    """A one-item declaration declaring HS 3926.90 (other articles of plastics)."""
+    declaration = example(0)
+    declaration.declaration_id = declaration_id
+    declaration.items[0].description = description
+    declaration.items[0].declared_hs_code = "392690"
+    declaration.items[0].intrinsic_value.CopyFrom(
+        money_pb2.Money(
+            currency_code="EUR", units=eur_cents // 100, nanos=eur_cents % 100 * 10_000_000
+        )
+    )
+    return declaration
+
+
 def test_risk_answers_for_the_code_classification_chose_not_the_declared_one(
-    suite: Suite, request: pytest.FixtureRequest
+    suite: Suite,
 ) -> None:
     """Risk is asked with the declared codes while classification checks them; a declared code
     that does not fit is replaced, and the decision carries risk's answer for the new one.
     Earbuds at EUR 0.30 are undervalued as HS 8518 (reference EUR 2), not as plastic articles."""
-    box = example(0)
-    box.declaration_id = "MISMATCH-BOX"
-    box.items[0].description = "plastic storage box with lid 10L"
-    box.items[0].declared_hs_code = "392690"
+    box = declared_as_plastic("MISMATCH-BOX", "plastic storage box with lid 10L", 1200)
     suite.stub.SubmitDeclaration(clearance_pb2.SubmitDeclarationRequest(declaration=box))
 
-    earbuds = example(0)
-    earbuds.declaration_id = "MISMATCH-EARBUDS"
-    earbuds.items[0].description = "wireless bluetooth earbuds"
-    earbuds.items[0].declared_hs_code = "392690"
-    earbuds.items[0].intrinsic_value.CopyFrom(
-        money_pb2.Money(currency_code="EUR", units=0, nanos=300_000_000)
-    )
+    earbuds = declared_as_plastic("MISMATCH-EARBUDS", "wireless bluetooth earbuds", 30)
     decision = suite.stub.SubmitDeclaration(
         clearance_pb2.SubmitDeclarationRequest(declaration=earbuds)
     ).decision
@@ -477,6 +484,42 @@ def test_risk_answers_for_the_code_classification_chose_not_the_declared_one(
     assert ("classification", "DECLARED_CODE_MISMATCH") in reasons
     assert decision.items[0].hs_code == "851830"
     assert ("risk", "UNDERVALUATION") in reasons
+
+
+def test_a_chunk_keeps_each_parcels_risk_answer_for_the_codes_it_uses(suite: Suite) -> None:
+    """In one chunk, declarations whose declared codes hold keep the answer risk gave early and
+    the ones reclassified get the later one, each in its own place."""
+    suite.stub.SubmitDeclaration(
+        clearance_pb2.SubmitDeclarationRequest(
+            declaration=declared_as_plastic("CHUNK-TEACH", "plastic storage box with lid 10L", 900)
+        )
+    )
+    chunk = [
+        declared_as_plastic("CHUNK-BOX-1", "plastic storage box with lid 10L", 1200),
+        declared_as_plastic("CHUNK-EARBUDS-1", "wireless bluetooth earbuds", 30),
+        declared_as_plastic("CHUNK-BOX-2", "plastic storage box with lid 10L", 25),
+        declared_as_plastic("CHUNK-EARBUDS-2", "wireless bluetooth earbuds", 2500),
+        declared_as_plastic("CHUNK-BOX-3", "plastic storage box with lid 10L", 1500),
+    ]
+    (response,) = suite.stub.SubmitManifest(
+        iter([clearance_pb2.SubmitManifestRequest(declarations=chunk)])
+    )
+    risk = {
+        r.declaration_id: {reason.code for reason in r.decision.reasons if reason.source == "risk"}
+        for r in response.results
+    }
+    codes = {r.declaration_id: r.decision.items[0].hs_code for r in response.results}
+    assert codes == {
+        "CHUNK-BOX-1": "392690",
+        "CHUNK-EARBUDS-1": "851830",
+        "CHUNK-BOX-2": "392690",
+        "CHUNK-EARBUDS-2": "851830",
+        "CHUNK-BOX-3": "392690",
+    }
+    assert "UNDERVALUATION" in risk["CHUNK-EARBUDS-1"]
+    assert not {"UNDERVALUATION", "UNDERVALUATION_SEVERE"} & (
+        risk["CHUNK-EARBUDS-2"] | risk["CHUNK-BOX-1"] | risk["CHUNK-BOX-2"] | risk["CHUNK-BOX-3"]
+    ), "a plastics line has no reference value; EUR 25 earbuds are not undervalued"
 
 
 def test_a_declaration_rejected_for_an_unknown_code_leaves_no_risk_history(
