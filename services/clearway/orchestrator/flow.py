@@ -38,8 +38,7 @@ from clearway.declarations.codec import (
     money_to_proto,
     read_declaration,
 )
-from clearway.declarations.codes import hs_digits
-from clearway.declarations.model import Address, Declaration, Money, Party
+from clearway.declarations.model import Address, Declaration, Item, Money, Party
 from clearway.orchestrator.clients import ServiceClients
 from clearway.orchestrator.decision import (
     CHANNEL_NAMES,
@@ -357,7 +356,7 @@ class ClearanceFlow:
             [
                 (w, codes)
                 for w in work
-                if (codes := _declared_codes(w.proto, self._known_codes)) is not None
+                if (codes := _declared_codes(w.model, self._known_codes)) is not None
             ],
         )
         rejected = self._classify(work)
@@ -457,12 +456,12 @@ class ClearanceFlow:
         answered, response, rejected = self._batch_call("classification", work, call, locate)
         if response is not None:
             for (w, index), answer in zip(positions(answered), response.responses, strict=True):
-                _record_classification(w, w.proto.items[index], answer)
+                _record_classification(w, w.model.items[index], answer)
             if len(self._known_codes) < KNOWN_CODES_LIMIT:
                 self._known_codes.update(
-                    hs_digits(item.declared_hs_code)
+                    item.declared_hs_code
                     for w in answered
-                    for item in w.proto.items
+                    for item in w.model.items
                     if item.declared_hs_code
                 )
         return rejected
@@ -771,15 +770,14 @@ def _mark_unavailable(work: Sequence[_Work], service: str, error: grpc.RpcError)
         _hold(w, service, f"did not answer ({error.code().name}); held until it does")
 
 
-def _declared_codes(declaration: common_pb2.Declaration, known: set[str]) -> RiskCodes | None:
+def _declared_codes(declaration: Declaration, known: set[str]) -> RiskCodes | None:
     """The codes risk would read if every declared code is confirmed; None when an item
     declares no code, or one classification has not yet accepted as existing."""
     codes = []
-    for index, item in enumerate(declaration.items):
-        declared = hs_digits(item.declared_hs_code)
-        if declared not in known:
+    for item in declaration.items:
+        if item.declared_hs_code not in known:
             return None
-        codes.append((item.line_number or index + 1, declared[:6]))
+        codes.append((item.line_number, item.declared_hs_code[:6]))
     return tuple(codes)
 
 
@@ -868,10 +866,11 @@ def _record_origin(w: _Work, answer: origin_pb2.DecidePreferenceResponse) -> Non
 
 
 def _record_classification(
-    w: _Work, item: common_pb2.DeclarationItem, answer: classification_pb2.ClassifyResponse
+    w: _Work, item: Item, answer: classification_pb2.ClassifyResponse
 ) -> None:
-    line = item.line_number or len(w.items) + 1
-    declared = hs_digits(item.declared_hs_code)
+    """`item` as the declaration reader read it: its line number defaulted, its declared code
+    in digits."""
+    line, declared = item.line_number, item.declared_hs_code
     plausible = answer.declared_code_check.plausible
     hs_code, national = tariff_code_used(
         declared, plausible, answer.best.hs_code, answer.national_tariff_code
