@@ -20,7 +20,7 @@ from pathlib import Path
 
 from clearway.benchmark import measure
 from clearway.benchmark.manifest import generate
-from clearway.benchmark.suite import REAL, Orchestrator, Suite, cpu_seconds
+from clearway.benchmark.suite import REAL, Orchestrator, Suite
 from clearway.reference.datadir import resolve_data_dir
 from clearway.reference.sanctions import load_sanctions
 from clearway.reporting.generator import listed_names
@@ -40,11 +40,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             target = suite.address_of("clearance")
             measure.stream_manifest(target, generate(args.warmup, names, prefix="WARM"))
             declarations = generate(args.declarations, names, prefix="CPU")
-            before = {p.name: cpu_seconds(p.process.pid) for p in suite.processes}
+            before = suite.cpu_seconds()
             client_before = time.process_time()
             result = measure.stream_manifest(target, declarations)
             client = time.process_time() - client_before
-            after = {p.name: cpu_seconds(p.process.pid) for p in suite.processes}
+            after = suite.cpu_seconds()
     count = len(declarations)
     print(f"{result.per_second:,.0f} declarations/s through the stream ({count:,} declarations)")
     print(f"{'process':<16}{'CPU µs/declaration':>20}")

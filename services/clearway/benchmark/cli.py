@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import random
 import sys
 import tempfile
@@ -109,10 +108,10 @@ class Bench:
     ) -> measure.StreamResult:
         """A warm-up stream, then the timed one; with `suite`, the cores its processes kept busy."""
         measure.stream_manifest(target, self.manifest(f"{prefix}W", self.plan.warmup))
-        before = suite.cpu_seconds() if suite is not None else math.nan
+        before = sum(suite.cpu_seconds().values()) if suite is not None else 0.0
         result = measure.stream_manifest(target, self.manifest(prefix, count), streams=streams)
         if suite is not None:
-            busy = (suite.cpu_seconds() - before) / result.seconds
+            busy = (sum(suite.cpu_seconds().values()) - before) / result.seconds
             result = dataclasses.replace(result, busy_cores=busy)
         _say(
             self.out, f"  {prefix}: {result.per_second:,.0f} declarations/s {dict(result.outcomes)}"

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -50,8 +51,8 @@ def _stat(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and all its descendants."""
+def cpu_seconds(pids: Sequence[int]) -> list[float]:
+    """User + system CPU of each process and all its descendants (one reading of /proc)."""
     children: dict[int, list[int]] = defaultdict(list)
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -59,16 +60,19 @@ def cpu_seconds(pid: int) -> float:
                 children[int(_stat(int(entry))[1])].append(int(entry))
             except OSError:
                 continue
-    total, pending = 0.0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            fields = _stat(current)
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / TICKS
-        pending.extend(children.get(current, ()))
-    return total
+    totals = []
+    for pid in pids:
+        total, pending = 0.0, [pid]
+        while pending:
+            current = pending.pop()
+            try:
+                fields = _stat(current)
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+            pending.extend(children.get(current, ()))
+        totals.append(total)
+    return totals
 
 
 @dataclass
@@ -194,9 +198,14 @@ class Suite:
     def stop(self) -> None:
         stop_suite([p.process for p in self.processes])
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU every process of the topology has spent so far."""
-        return sum(cpu_seconds(p.process.pid) for p in self.processes)
+    def cpu_seconds(self) -> dict[str, float]:
+        """User + system CPU each process of the topology has spent so far, by its name
+        (replicas of a service summed)."""
+        spent: dict[str, float] = defaultdict(float)
+        pids = [p.process.pid for p in self.processes]
+        for process, seconds in zip(self.processes, cpu_seconds(pids), strict=True):
+            spent[process.name] += seconds
+        return dict(spent)
 
     def resident_mib(self) -> dict[str, float]:
         """Resident memory of each domain service (its first replica) and orchestrator, MiB."""
