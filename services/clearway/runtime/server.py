@@ -14,7 +14,7 @@ import threading
 from abc import ABC, abstractmethod
 from concurrent import futures
 from types import FrameType
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -87,9 +87,7 @@ class ClearwayService(ABC, Generic[DomainT]):
 class ServiceHost:
     """Runs one ClearwayService in a gRPC server, in-process (tests) or as the process (serve)."""
 
-    def __init__(
-        self, service: ClearwayService[object], settings: Settings, port: int | None = None
-    ):
+    def __init__(self, service: ClearwayService[Any], settings: Settings, port: int | None = None):
         self.service = service
         self.settings = settings
         self.port = settings.ports[service.name] if port is None else port
@@ -196,7 +194,7 @@ class ServiceHost:
         self.server.wait_for_termination()
 
 
-def serve(service_type: type[ClearwayService[object]], settings: Settings) -> None:
+def serve(service_type: type[ClearwayService[Any]], settings: Settings) -> None:
     """Run a service as this process until SIGTERM or SIGINT."""
     configure_logging(service_type.name, settings.log_level)
     telemetry = Telemetry(service_type.name, settings)
