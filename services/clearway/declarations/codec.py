@@ -196,25 +196,28 @@ class DeclarationReader:
         if not message.ByteSize():
             return None
         address = message.address
+        # positional: each party of each declaration read builds these two, and keywords
+        # cost a named tuple twice the time; lines[:] copies a repeated field faster than
+        # iterating it
         return Party(
-            role=self.enum(common_pb2.PartyRole, message.role, f"{path}.role").lower() or role,
-            name=self.text(message.name, f"{path}.name", required=True, limit=256),
-            address=Address(
-                lines=tuple(address.lines),
-                city=address.city,
-                postal_code=address.postal_code,
-                region=address.region,
-                country=self.country(
-                    address.country_code, f"{path}.address.country_code", required=False
-                ),
+            self.enum(common_pb2.PartyRole, message.role, f"{path}.role").lower() or role,
+            self.text(message.name, f"{path}.name", required=True, limit=256),
+            Address(
+                tuple(address.lines[:]),
+                address.city,
+                address.postal_code,
+                address.region,
+                self.country(address.country_code, f"{path}.address.country_code", required=False),
             ),
-            identifier=self.text(
-                message.identifier, f"{path}.identifier", required=False, limit=64
-            ),
-            vat_number=self.text(
-                message.vat_number, f"{path}.vat_number", required=False, limit=64
-            ),
+            self.text(message.identifier, f"{path}.identifier", required=False, limit=64),
+            self.text(message.vat_number, f"{path}.vat_number", required=False, limit=64),
         )
+
+    def _named_party(self, message: common_pb2.Declaration, role: str, path: str) -> Party | None:
+        """The party in field `role` of a declaration; an absent one costs no sub-message."""
+        if not message.HasField(role):
+            return None
+        return self.party(getattr(message, role), f"{path}.{role}", role)
 
     def bill_of_materials(
         self, message: common_pb2.BillOfMaterials, path: str
@@ -297,7 +300,9 @@ class DeclarationReader:
             preference_claimed=message.preference_claimed,
             bill_of_materials=self.bill_of_materials(
                 message.bill_of_materials, f"{path}.bill_of_materials"
-            ),
+            )
+            if message.HasField("bill_of_materials")
+            else None,
         )
         return item if value is not None else None
 
@@ -355,10 +360,10 @@ class DeclarationReader:
             destination_country=destination,
             dispatch_country=dispatch,
             items=valid_items,
-            seller=self.party(message.seller, f"{path}.seller", "seller"),
-            consignee=self.party(message.consignee, f"{path}.consignee", "consignee"),
-            declarant=self.party(message.declarant, f"{path}.declarant", "declarant"),
-            platform=self.party(message.platform, f"{path}.platform", "platform"),
+            seller=self._named_party(message, "seller", path),
+            consignee=self._named_party(message, "consignee", path),
+            declarant=self._named_party(message, "declarant", path),
+            platform=self._named_party(message, "platform", path),
             other_parties=tuple(
                 party
                 for index, p in enumerate(message.other_parties)
