@@ -4,6 +4,7 @@ and normalised, the memo is bounded, safe across threads, and forgets replaced p
 from __future__ import annotations
 
 import datetime
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from clearway.rules import Evaluation, EvaluationMemo, FactError, RulesEngine
+from clearway.rules import Evaluation, EvaluationMemo, FactError, RulesEngine, compiler
 
 PackWriter = Callable[[str, str], Path]
 PackYaml = Callable[..., str]
@@ -201,3 +202,32 @@ def test_threads_and_reloads_get_the_engines_answers(
             stop.set()
         reloading.result()
     assert sum(counts) == 8 * 700
+
+
+class _CountingPattern:
+    """A compiled pattern that counts its searches."""
+
+    def __init__(self, source: str) -> None:
+        self.compiled = re.compile(source)
+        self.pattern, self.flags = self.compiled.pattern, self.compiled.flags
+        self.searches = 0
+
+    def search(self, text: str) -> re.Match[str] | None:
+        self.searches += 1
+        return self.compiled.search(text)
+
+
+def test_a_pattern_searches_each_text_once_for_every_program() -> None:
+    """Each destination's packs compile to a program of their own: a description searched by
+    one program's `matches` test is answered from memory in another's, and the memory of a
+    pattern is bounded."""
+    first, second = _CountingPattern(r"\bknives?\b"), _CountingPattern(r"\bknives?\b")
+    in_one, in_other = compiler._pattern_test(first), compiler._pattern_test(second)
+    assert in_one("Kitchen knives, set of 3".lower()) is True
+    assert in_other("kitchen knives, set of 3") is True
+    assert in_other("cotton t-shirt") is False
+    assert (first.searches, second.searches) == (1, 1)
+    for index in range(compiler.REMEMBERED_TEXTS + 1):
+        in_one(f"text {index}")
+    assert in_other("cotton t-shirt") is False
+    assert second.searches == 2  # forgotten when the memory of the pattern filled

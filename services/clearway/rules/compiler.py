@@ -393,10 +393,27 @@ def _prefix_test(prefixes: tuple[str, ...]) -> FactTest:
     return test
 
 
+_PATTERN_ANSWERS: dict[tuple[str, int], dict[str, bool]] = {}
+"""Per pattern, whether it was found in each text searched: shared by the programs of every
+pack set (each destination's packs compile to a program of their own, whose `passed` memo
+starts empty), since a search of a long alternation costs ~17,000 instructions and parcel
+descriptions repeat across destinations. Bounded per pattern; a pure function of the pattern
+and the text, so a reload never makes an answer stale."""
+
+
 def _pattern_test(pattern: Any) -> FactTest:
+    answers = _PATTERN_ANSWERS.setdefault((pattern.pattern, pattern.flags), {})
+
     def test(value: Any) -> bool:
         text = fact_text(value)
-        return text is not None and pattern.search(text) is not None
+        if text is None:
+            return False
+        found = answers.get(text)
+        if found is None:
+            if len(answers) >= REMEMBERED_TEXTS:
+                answers.clear()
+            found = answers[text] = pattern.search(text) is not None
+        return found
 
     return test
 
