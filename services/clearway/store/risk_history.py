@@ -18,6 +18,7 @@ split one index range in order (a UNION, never an OR), so no read visits a party
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -116,6 +117,14 @@ def _lock_id(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest()) & 0x7FFFFFFF
 
 
+@functools.lru_cache(maxsize=4096)
+def _day_text(day: date) -> str:
+    """A day as the table keeps it (ISO 8601), remembered: date.isoformat builds its text
+    through PyUnicode_FromFormat (~4,500 instructions), five times a parcel, while a service
+    sees a few hundred distinct days."""
+    return day.isoformat()
+
+
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
@@ -181,7 +190,7 @@ class StoredHistory:
             (
                 entry.partner_id,
                 entry.declaration_id,
-                entry.declared_on.isoformat(),
+                _day_text(entry.declared_on),
                 str(entry.value),
                 entry.currency,
                 entry.consignee_key,
@@ -219,10 +228,10 @@ class StoredHistory:
         """The bounded reads answering `query` (after its entry is recorded), by what they
         answer; parties the declaration does not name are not read."""
         entry, caps = query.entry, query.caps
-        on = entry.declared_on.isoformat()
-        window = query.start(query.window_days).isoformat()
-        lookback = query.start(query.lookback_days).isoformat()
-        seller_window = query.start(query.seller_window_days).isoformat()
+        on = _day_text(entry.declared_on)
+        window = _day_text(query.start(query.window_days))
+        lookback = _day_text(query.start(query.lookback_days))
+        seller_window = _day_text(query.start(query.seller_window_days))
         identity = (entry.partner_id, entry.declaration_id)
         reads: dict[str, Read] = {}
         if entry.consignee_key is not None or entry.address_key is not None:
