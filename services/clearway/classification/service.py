@@ -24,10 +24,10 @@ from clearway.classification.domain import (
 )
 from clearway.classification.domain import Candidate as DomainCandidate
 from clearway.reference.datadir import find_data_dir, starter_data_dir
-from clearway.rules import FiredRule
+from clearway.rules.explanation import put_explanation
 from clearway.runtime.errors import FieldViolations, InvalidArgument
 from clearway.runtime.server import ClearwayService
-from clearway.v1 import classification_pb2, classification_pb2_grpc, common_pb2
+from clearway.v1 import classification_pb2, classification_pb2_grpc
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class ClassificationServicer(classification_pb2_grpc.ClassificationServiceServic
         answer = domain.validate_code(code, request.description)
         response = classification_pb2.ValidateCodeResponse(rules_revision=answer.rules_revision)
         _fill_check(response.check, answer.check)
-        _fill_explanation(response.explanation, answer.fired, answer.notes)
+        put_explanation(response.explanation, answer.fired, answer.notes)
         return response
 
 
@@ -202,15 +202,6 @@ def _fill_check(message: classification_pb2.DeclaredCodeCheck, check: CodeCheck)
     message.suggested_hs_code = check.suggested_code
 
 
-def _fill_explanation(
-    message: common_pb2.Explanation, fired: tuple[FiredRule, ...], notes: tuple[str, ...]
-) -> None:
-    message.SetInParent()
-    for rule in fired:
-        message.fired_rules.add(rule_id=rule.rule_id, pack_id=rule.pack_id, text=rule.text)
-    message.notes.extend(notes)
-
-
 def _fill_response(
     response: classification_pb2.ClassifyResponse, answer: ItemClassification
 ) -> None:
@@ -222,6 +213,6 @@ def _fill_response(
     response.matched_terms.extend(result.matched_terms)
     response.model_version = result.model_version
     response.rules_revision = answer.rules_revision
-    _fill_explanation(response.explanation, answer.fired, answer.notes)
+    put_explanation(response.explanation, answer.fired, answer.notes)
     if answer.declared_check is not None:
         _fill_check(response.declared_code_check, answer.declared_check)

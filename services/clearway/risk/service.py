@@ -8,6 +8,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import grpc
 
@@ -17,9 +18,10 @@ from clearway.reference.datadir import find_data_dir, starter_data_dir
 from clearway.reference.errors import ReferenceDataError
 from clearway.reference.fx import load_rates
 from clearway.reference.sanctions import SANCTIONS_DIR, load_sanctions
-from clearway.risk.domain import AssessmentRequest, RiskAssessment, RiskDomain, RiskReason
+from clearway.risk.domain import AssessmentRequest, RiskAssessment, RiskDomain
 from clearway.risk.screening import PartyScreener, ScreeningHit
 from clearway.rules import RulesEngine
+from clearway.rules.explanation import put_explanation
 from clearway.runtime.errors import FieldViolations
 from clearway.runtime.server import ClearwayService
 from clearway.runtime.settings import Settings
@@ -33,7 +35,9 @@ MAX_PARTIES = 1_000
 MAX_BATCH = 1_000
 MAX_NAME_LENGTH = 256
 MAX_PARTNER_ID_LENGTH = 128
-_ROLES = frozenset(common_pb2.PartyRole.DESCRIPTOR.values_by_name)
+_ROLES = cast(dict[str, common_pb2.PartyRole], dict(common_pb2.PartyRole.items()))
+_CHANNELS = cast(dict[str, common_pb2.Channel], dict(common_pb2.Channel.items()))
+"""Enum numbers by name: a response field set to a number, not parsed from a name."""
 LIST_CHECK_SECONDS = 60.0
 """How often the sanctions directory is checked for new list files."""
 
@@ -79,11 +83,12 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
                 parties.append(party)
         violations.raise_if_any("the screening request has invalid fields")
         result = self.service.domain.screen_parties(parties, threshold or None)
-        return risk_pb2.ScreenPartiesResponse(
-            hits=[_hit(hit) for hit in result.hits],
-            threshold=result.threshold,
-            list_versions=dict(result.list_versions),
+        response = risk_pb2.ScreenPartiesResponse(
+            threshold=result.threshold, list_versions=dict(result.list_versions)
         )
+        for hit in result.hits:
+            _put_hit(response.hits.add(), hit)
+        return response
 
     def AssessRisk(
         self, request: risk_pb2.AssessRiskRequest, context: grpc.ServicerContext
@@ -108,7 +113,11 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         ]
         violations.raise_if_any("the batch has invalid requests")
         assessments = self.service.domain.assess_many([r for r in read if r is not None])
-        return risk_pb2.AssessRiskBatchResponse(responses=[_assessment(a) for a in assessments])
+        response = risk_pb2.AssessRiskBatchResponse()
+        add = response.responses.add
+        for assessment in assessments:
+            _put_assessment(add(), assessment)
+        return response
 
 
 def _read_request(
@@ -150,47 +159,44 @@ def _read_request(
     return AssessmentRequest(declaration, hs_codes, partner_id)
 
 
-def _hit(hit: ScreeningHit) -> risk_pb2.ScreeningHit:
-    role = f"PARTY_ROLE_{hit.role.upper()}"
-    return risk_pb2.ScreeningHit(
-        role=role if role in _ROLES else "PARTY_ROLE_UNSPECIFIED",
-        party_name=hit.party_name,
-        list_id=hit.list_id,
-        entry_id=hit.entry_id,
-        matched_name=hit.matched_name,
-        score=hit.score,
-        reason=hit.reason,
-    )
+def _put_hit(target: risk_pb2.ScreeningHit, hit: ScreeningHit) -> None:
+    target.role = _ROLES.get(f"PARTY_ROLE_{hit.role.upper()}", common_pb2.PARTY_ROLE_UNSPECIFIED)
+    target.party_name = hit.party_name
+    target.list_id = hit.list_id
+    target.entry_id = hit.entry_id
+    target.matched_name = hit.matched_name
+    target.score = hit.score
+    target.reason = hit.reason
 
 
-def _reason(reason: RiskReason) -> risk_pb2.RiskReason:
-    return risk_pb2.RiskReason(
-        code=reason.code,
-        score=reason.score,
-        text=reason.text,
-        rule_id=reason.rule_id,
-        line_number=reason.line_number,
-    )
+def _put_assessment(target: risk_pb2.AssessRiskResponse, assessment: RiskAssessment) -> None:
+    """Fill a response in place: messages built first and handed to their parents are copied
+    into them, the whole answer once more into the batch's response."""
+    target.declaration_id = assessment.declaration_id
+    target.channel = _CHANNELS[f"CHANNEL_{assessment.channel.upper()}"]
+    target.score = assessment.score
+    add_reason = target.reasons.add
+    for reason in assessment.reasons:
+        add_reason(
+            code=reason.code,
+            score=reason.score,
+            text=reason.text,
+            rule_id=reason.rule_id,
+            line_number=reason.line_number,
+        )
+    add_hit = target.hits.add
+    for hit in assessment.hits:
+        _put_hit(add_hit(), hit)
+    target.required_documents.extend(assessment.documents)
+    target.list_versions.update(assessment.list_versions)
+    target.rules_revision = assessment.rules_revision
+    put_explanation(target.explanation, assessment.fired, assessment.notes)
 
 
 def _assessment(assessment: RiskAssessment) -> risk_pb2.AssessRiskResponse:
-    return risk_pb2.AssessRiskResponse(
-        declaration_id=assessment.declaration_id,
-        channel=f"CHANNEL_{assessment.channel.upper()}",
-        score=assessment.score,
-        reasons=[_reason(reason) for reason in assessment.reasons],
-        hits=[_hit(hit) for hit in assessment.hits],
-        required_documents=list(assessment.documents),
-        list_versions=dict(assessment.list_versions),
-        rules_revision=assessment.rules_revision,
-        explanation=common_pb2.Explanation(
-            fired_rules=[
-                common_pb2.FiredRule(rule_id=r.rule_id, pack_id=r.pack_id, text=r.text)
-                for r in assessment.fired
-            ],
-            notes=list(assessment.notes),
-        ),
-    )
+    response = risk_pb2.AssessRiskResponse()
+    _put_assessment(response, assessment)
+    return response
 
 
 def _list_files_signature(directory: Path) -> tuple[tuple[str, int, int], ...]:

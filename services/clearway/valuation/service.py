@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import grpc
@@ -27,12 +27,13 @@ from clearway.declarations.model import Address, Declaration, Item, Money, Party
 from clearway.reference.datadir import resolve_data_dir
 from clearway.reference.fx import load_rates
 from clearway.reference.tariff import load_tariff
-from clearway.rules import FiredRule, RulesEngine
+from clearway.rules import RulesEngine
+from clearway.rules.explanation import put_explanation
 from clearway.runtime.errors import ClearwayError, FieldViolations
 from clearway.runtime.server import ClearwayService
 from clearway.runtime.settings import Settings
 from clearway.runtime.telemetry import Telemetry
-from clearway.v1 import common_pb2, valuation_pb2, valuation_pb2_grpc
+from clearway.v1 import valuation_pb2, valuation_pb2_grpc
 from clearway.valuation.conversion import RateUsed
 from clearway.valuation.domain import Valuation
 from clearway.valuation.model import (
@@ -225,15 +226,6 @@ def _put_rates(
         )
 
 
-def _put_explanation(
-    target: common_pb2.Explanation, fired: Iterable[FiredRule], notes: Sequence[str]
-) -> None:
-    add = target.fired_rules.add
-    for rule in fired:
-        add(rule_id=rule.rule_id, pack_id=rule.pack_id, text=rule.text)
-    target.notes.extend(notes)
-
-
 def _put_assessment(target: valuation_pb2.CalculateChargesResponse, assessment: Assessment) -> None:
     target.declaration_id = assessment.declaration_id
     target.regime = assessment.regime
@@ -256,7 +248,7 @@ def _put_assessment(target: valuation_pb2.CalculateChargesResponse, assessment: 
     put_money(target.total_due_at_import, assessment.total_at_import)
     _put_rates(target.exchange_rates, assessment.exchange_rates)
     target.rules_revision = assessment.rules_revision
-    _put_explanation(target.explanation, assessment.fired, assessment.notes)
+    put_explanation(target.explanation, assessment.fired, assessment.notes)
 
 
 def charges_response(assessment: Assessment) -> valuation_pb2.CalculateChargesResponse:
@@ -321,7 +313,7 @@ class ValuationServicer(valuation_pb2_grpc.ValuationServiceServicer):
         put_money(response.total_charges, quote.total_charges)
         put_money(response.landed_cost, quote.landed_cost)
         _put_rates(response.exchange_rates, quote.exchange_rates)
-        _put_explanation(response.explanation, quote.fired, quote.notes)
+        put_explanation(response.explanation, quote.fired, quote.notes)
         return response
 
 
