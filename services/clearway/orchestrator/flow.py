@@ -68,6 +68,7 @@ from clearway.store.base import (
     StoredDecision,
     StoredPurchase,
     YearPurchase,
+    day_text,
     payload_digest,
     stored_answer,
 )
@@ -641,7 +642,7 @@ class ClearanceFlow:
             declaration_id=w.model.declaration_id,
             payload=w.payload,
             destination_country=w.model.destination_country,
-            declaration_date=w.model.declaration_date.isoformat(),
+            declaration_date=day_text(w.model.declaration_date),
             outcome=w.outcome,
             decided_at=w.decided_at,
             decision=decision.SerializeToString(deterministic=True),

@@ -18,7 +18,6 @@ split one index range in order (a UNION, never an OR), so no read visits a party
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,7 +36,7 @@ from clearway.risk.history import (
     ParcelRecord,
 )
 from clearway.runtime.errors import Unavailable
-from clearway.store.base import DecisionStore, open_store
+from clearway.store.base import DecisionStore, day_text, open_store
 from clearway.store.sqlite import SqliteDecisionStore
 
 LOCK_NAMESPACE = 0x52534B48  # "RSKH": advisory locks of the risk history (int4)
@@ -117,14 +116,6 @@ def _lock_id(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest()) & 0x7FFFFFFF
 
 
-@functools.lru_cache(maxsize=4096)
-def _day_text(day: date) -> str:
-    """A day as the table keeps it (ISO 8601), remembered: date.isoformat builds its text
-    through PyUnicode_FromFormat (~4,500 instructions), five times a parcel, while a service
-    sees a few hundred distinct days."""
-    return day.isoformat()
-
-
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
@@ -190,7 +181,7 @@ class StoredHistory:
             (
                 entry.partner_id,
                 entry.declaration_id,
-                _day_text(entry.declared_on),
+                day_text(entry.declared_on),
                 str(entry.value),
                 entry.currency,
                 entry.consignee_key,
@@ -228,10 +219,10 @@ class StoredHistory:
         """The bounded reads answering `query` (after its entry is recorded), by what they
         answer; parties the declaration does not name are not read."""
         entry, caps = query.entry, query.caps
-        on = _day_text(entry.declared_on)
-        window = _day_text(query.start(query.window_days))
-        lookback = _day_text(query.start(query.lookback_days))
-        seller_window = _day_text(query.start(query.seller_window_days))
+        on = day_text(entry.declared_on)
+        window = day_text(query.start(query.window_days))
+        lookback = day_text(query.start(query.lookback_days))
+        seller_window = day_text(query.start(query.seller_window_days))
         identity = (entry.partner_id, entry.declaration_id)
         reads: dict[str, Read] = {}
         if entry.consignee_key is not None or entry.address_key is not None:
