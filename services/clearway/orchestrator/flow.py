@@ -50,6 +50,7 @@ from clearway.orchestrator.decision import (
 from clearway.risk.history import party_key
 from clearway.risk.screening import normalise
 from clearway.rules import EvaluationMemo, RulesEngine
+from clearway.rules.explanation import put_explanation
 from clearway.runtime.errors import (
     Aborted,
     AlreadyExists,
@@ -427,19 +428,18 @@ class ClearanceFlow:
 
         def call(batch: list[_Work]) -> classification_pb2.ClassifyBatchResponse:
             items = positions(batch)
-            request = classification_pb2.ClassifyBatchRequest(
-                requests=[
-                    classification_pb2.ClassifyRequest(
-                        description=w.proto.items[i].description,
-                        category_path=w.proto.items[i].category_path,
-                        material=w.proto.items[i].material,
-                        brand=w.proto.items[i].brand,
-                        declared_hs_code=w.proto.items[i].declared_hs_code,
-                        destination_country=w.model.destination_country,
-                    )
-                    for w, i in items
-                ]
-            )
+            request = classification_pb2.ClassifyBatchRequest()
+            add = request.requests.add  # in place: a request built first is copied in
+            for w, i in items:
+                item = w.proto.items[i]
+                add(
+                    description=item.description,
+                    category_path=item.category_path,
+                    material=item.material,
+                    brand=item.brand,
+                    declared_hs_code=item.declared_hs_code,
+                    destination_country=w.model.destination_country,
+                )
             response: classification_pb2.ClassifyBatchResponse = (
                 self.clients.classification.ClassifyBatch(
                     request, timeout=self._deadline(len(items))
@@ -614,14 +614,8 @@ class ClearanceFlow:
                 items=w.items,
                 rules_revisions=w.revisions,
                 rules_revision=evaluation.revision,
-                explanation=common_pb2.Explanation(
-                    fired_rules=[
-                        common_pb2.FiredRule(rule_id=r.rule_id, pack_id=r.pack_id, text=r.text)
-                        for r in evaluation.fired
-                    ],
-                    notes=w.notes,
-                ),
             )
+            put_explanation(decision.explanation, evaluation.fired, w.notes)
             if w.valuation is not None:
                 decision.regime = w.valuation.regime
                 decision.charges.extend(w.valuation.charges)
