@@ -86,3 +86,19 @@ def test_datetime_is_read_as_its_date(us_engine: RulesEngine) -> None:
     at = datetime.datetime(2025, 8, 28, 23, 59)
     result = us_engine.evaluate("valuation", "US", at, {"value_usd": 800})
     assert result.values == {"regime": "DE_MINIMIS"}
+
+
+def test_one_engine_keeps_each_date_to_the_packs_in_force_on_it(us_engine: RulesEngine) -> None:
+    """Selections are remembered per span between pack boundaries: dates asked in any order,
+    on both sides of every boundary, each get their own packs."""
+    expected = {
+        datetime.date(2016, 3, 9): set(),
+        datetime.date(2016, 3, 10): {"us-de-minimis"},
+        datetime.date(2020, 6, 1): {"us-de-minimis"},
+        datetime.date(2025, 8, 28): {"us-de-minimis"},
+        datetime.date(2025, 8, 29): {"us-suspended"},
+        datetime.date(2030, 1, 1): {"us-suspended"},
+    }
+    for on in [*expected, *reversed(expected), *expected]:
+        result = us_engine.evaluate("valuation", "US", on, {"value_usd": 500, "gift": False})
+        assert {rule.pack_id for rule in result.fired} == expected[on], on

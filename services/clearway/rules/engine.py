@@ -14,6 +14,7 @@ bounds, cost one assert between them.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import hashlib
 import itertools
@@ -199,14 +200,25 @@ class _PackSet:
     host: RulesHost
     generation: int
     programs: dict[tuple[str, ...], Program] = field(default_factory=dict)
-    selections: dict[tuple[str, tuple[str, ...], datetime.date], _Selection] = field(
-        default_factory=dict
-    )
+    selections: dict[tuple[str, tuple[str, ...], int], _Selection] = field(default_factory=dict)
     in_force: dict[tuple[str, ...], _Selection] = field(default_factory=dict)
     """Selections by their pack ids: a new date or order with the same packs costs the filter."""
+    boundaries: tuple[datetime.date, ...] = field(init=False)
+    """Every day on which some pack comes into or goes out of force, in order."""
+
+    def __post_init__(self) -> None:
+        self.boundaries = tuple(
+            sorted(
+                {pack.info.effective_from for pack in self.packs}
+                | {pack.info.effective_to for pack in self.packs if pack.info.effective_to}
+            )
+        )
 
     def select(self, domain: str, order: tuple[str, ...], on: datetime.date) -> _Selection:
-        key = (domain, order, on)
+        """Cached by the span between two boundaries that holds `on`, not by the day: the days
+        of one span have the same packs in force, and a manifest's parcels carry hundreds of
+        declaration dates."""
+        key = (domain, order, bisect.bisect_right(self.boundaries, on))
         selection = self.selections.get(key)
         if selection is None:
             if len(self.selections) >= MAX_CACHED_SELECTIONS:
