@@ -210,7 +210,6 @@ _GENERIC_IN_ORDER = tuple(sorted(GENERIC_WORDS))
 chooses, made two processes give one name two different reasons."""
 
 
-@lru_cache(maxsize=_NAME_MEMO_SIZE)
 def _misspelt(token: str, words: tuple[str, ...]) -> str | None:
     """The word of `words` this token misspells by one typo ("internationnal"), if any; of two
     as near, the first."""
@@ -218,6 +217,18 @@ def _misspelt(token: str, words: tuple[str, ...]) -> str | None:
         return None
     match = process.extractOne(token, words, scorer=OSA.distance, score_cutoff=1)
     return None if match is None else str(match[0])
+
+
+@lru_cache(maxsize=_NAME_MEMO_SIZE)
+def _misspelling(token: str) -> tuple[str, bool] | None:
+    """The long legal form (True) or else the generic word (False) a token misspells, if any.
+    Remembered by the token alone: a memo keyed on the word list too hashed all of its words
+    at every lookup, a third of a microsecond per party word."""
+    if suffix := _misspelt(token, _LONG_LEGAL_SUFFIXES):
+        return suffix, True
+    if word := _misspelt(token, _GENERIC_IN_ORDER):
+        return word, False
+    return None
 
 
 def _join_legal_forms(tokens: list[str]) -> list[str]:
@@ -254,10 +265,9 @@ def tokenise(text: str) -> NameTokens:
             suffixes.append(token)
         elif token in GENERIC_WORDS:
             generic.append(token)
-        elif suffix := _misspelt(token, _LONG_LEGAL_SUFFIXES):
-            suffixes.append(suffix)
-        elif word := _misspelt(token, _GENERIC_IN_ORDER):
-            generic.append(word)
+        elif corrected := _misspelling(token):
+            word, legal_form = corrected
+            (suffixes if legal_form else generic).append(word)
         elif token not in significant:
             significant.append(token)
     return NameTokens(tuple(significant), tuple(generic), tuple(suffixes))
