@@ -807,12 +807,14 @@ class _Reach:
     __slots__ = ("initials", "letters", "words")
 
     def __init__(self, party: Sequence[str], similar: Sequence[Mapping[str, float]]) -> None:
-        # the first party token's similar words copied whole (similarities are never 0)
+        # merged a whole map at a time: party words rarely share a similar list word, so
+        # only the shared ones, kept apart before the update, need their best taken
         self.words: dict[str, float] = dict(similar[0]) if similar else {}
-        known = self.words.get
         for found in similar[1:]:
-            for listed, similarity in found.items():
-                if similarity > known(listed, 0.0):
+            shared = {listed: self.words[listed] for listed in found.keys() & self.words.keys()}
+            self.words.update(found)
+            for listed, similarity in shared.items():
+                if similarity > found[listed]:
                     self.words[listed] = similarity
         self.initials = frozenset(token for token in party if len(token) == 1)
         self.letters = {token[0]: _INITIAL_SIMILARITY for token in party if len(token) > 1}
