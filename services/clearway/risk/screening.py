@@ -126,6 +126,11 @@ _SPECIAL_LETTERS = str.maketrans(
         "'": "", "’": "", "`": "", "´": "",  # noqa: RUF001
     }
 )  # fmt: skip
+_ASCII_SPECIAL_LETTERS = tuple(
+    (chr(code), str(replacement)) for code, replacement in _SPECIAL_LETTERS.items() if code < 128
+)
+"""The few of them ASCII text can hold (apostrophes): replaced one by one, as translate with a
+table of strings looks every character up (1.3 µs a name against 0.1)."""
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
@@ -152,7 +157,9 @@ def normalise(text: str) -> str:
     lowered = text.lower()
     if lowered.isascii():
         # NFKD and the diacritics filter leave ASCII as it is: most names are, so skip them
-        return _NON_ALNUM.sub(" ", lowered.translate(_SPECIAL_LETTERS)).strip()
+        for special, replacement in _ASCII_SPECIAL_LETTERS:
+            lowered = lowered.replace(special, replacement)
+        return _NON_ALNUM.sub(" ", lowered).strip()
     # Han and Hangul first: NFKD would split Hangul syllables into letters
     syllabic = _SYLLABIC_NAME.sub(_family_and_given_name, lowered.translate(_SPECIAL_LETTERS))
     folded = unicodedata.normalize("NFKD", syllabic)

@@ -58,6 +58,8 @@ def test_normalise_folds_diacritics_scripts_and_punctuation() -> None:
     assert normalise("Straße Ørsted") == "strasse orsted"
     assert normalise("Иван Петров") == "ivan petrov"
     assert normalise("O'Brien & Co.") == "obrien co"
+    assert normalise("Mc`Donald D´Arcy") == "mcdonald darcy"  # noqa: RUF001
+    assert normalise("Mc`Donald D'Arcy") == "mcdonald darcy"
 
 
 def test_names_in_other_scripts_are_romanised_not_dropped() -> None:
