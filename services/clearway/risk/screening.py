@@ -33,7 +33,7 @@ import re
 import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, KeysView, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
@@ -525,14 +525,19 @@ class ScreeningIndex:
         similar, postings = self._similar_tokens(party.significant)
         with_initials = any(len(token) == 1 for token in party.significant)
         candidates = self._candidates(postings, 0.0 if with_initials else threshold, country)
+        if not candidates:
+            return
         weights = [self.weight(token) for token in party.significant]
+        similar_words = [found.keys() for found in similar]
         boost = COUNTRY_BOOST if country else 0.0
+        names, totals = self._names, self._totals_list
         reach: _Reach | None = None  # made for the first candidate that gets this far
         for number, ceiling in candidates:
-            indexed = self._names[number]
+            indexed, total = names[number], totals[number]
             if not with_initials and not indexed.has_initial:
-                total = self._totals_list[number]
-                ceiling = _party_side_ceiling(ceiling, weights, similar, indexed, total, boost)
+                ceiling = _party_side_ceiling(
+                    ceiling, weights, similar_words, indexed, total, boost
+                )
                 if ceiling < threshold:
                     continue  # the party's words this name lacks keep it below the threshold
             previous = best.get(indexed.entry)
@@ -540,7 +545,7 @@ class ScreeningIndex:
                 continue  # another name of the entry already scores more than this one can
             if reach is None:
                 reach = _Reach(party.significant, similar)
-            evidence, most = reach.of(indexed, self._totals_list[number])
+            evidence, most = reach.of(indexed, total)
             most += boost + 1e-9
             if (
                 evidence + 1e-9 < self.min_evidence
@@ -817,14 +822,15 @@ class _Reach:
     def of(self, listed: _IndexedName, total: float) -> tuple[float, float]:
         """The most evidence and the highest score (country boost aside) of the alignment."""
         evidence = matched = 0.0
+        words, initials = self.words.get, self.initials
         for token, weight in zip(listed.tokens, listed.weights, strict=True):
             if len(token) == 1:
                 matched += weight * self.letters.get(token, 0.0)
                 continue
-            similarity = self.words.get(token, 0.0)
+            similarity = words(token, 0.0)
             evidence += weight * similarity
-            if token[0] in self.initials:
-                similarity = max(similarity, _INITIAL_SIMILARITY)
+            if initials and token[0] in initials and similarity < _INITIAL_SIMILARITY:
+                similarity = _INITIAL_SIMILARITY
             matched += weight * similarity
         if not matched:
             return evidence, 0.0
@@ -851,7 +857,7 @@ def _least_share(least: float) -> float:
 def _party_side_ceiling(
     ceiling: float,
     weights: Sequence[float],
-    similar: Sequence[Mapping[str, float]],
+    similar_words: Sequence[KeysView[str]],
     listed: _IndexedName,
     total: float,
     boost: float,
@@ -868,8 +874,8 @@ def _party_side_ceiling(
     """
     unmatched = 0.0
     tokens = listed.tokens
-    for weight, found in zip(weights, similar, strict=True):
-        if found.keys().isdisjoint(tokens):
+    for weight, found in zip(weights, similar_words, strict=True):
+        if found.isdisjoint(tokens):
             unmatched += weight
     if not unmatched:
         return ceiling
