@@ -31,14 +31,12 @@ import flow_speed
 import service_cpu
 
 from clearway.benchmark.manifest import generate
-from clearway.benchmark.services import load_in_process, workloads
-from clearway.declarations.codec import DeclarationReader
+from clearway.benchmark.services import load_in_process
 from clearway.orchestrator.flow import ClearanceFlow
 from clearway.reference.datadir import resolve_data_dir
 from clearway.reference.sanctions import load_sanctions
 from clearway.reporting.generator import listed_names
 from clearway.rules import RulesEngine
-from clearway.runtime.server import settle_heap
 from clearway.runtime.settings import Settings
 from clearway.store import open_store
 from clearway.v1 import common_pb2
@@ -59,7 +57,7 @@ def _workload(part: str, count: int, warmup: int, state: Path) -> Callable[[], o
         rules_reload_seconds=3600.0,
     )
     if part == "reader":
-        return lambda: [DeclarationReader().declaration(message) for message in measured]
+        return service_cpu.reader_calls(measured)
     if part == "flow":
         engine = RulesEngine(settings.rules_dir, reload_interval=None)
         flow = ClearanceFlow(
@@ -75,12 +73,8 @@ def _workload(part: str, count: int, warmup: int, state: Path) -> Callable[[], o
 
         clear(warm)
         return lambda: clear(measured)
-    _service, handlers = load_in_process(part, settings)
-    (warm_work,) = [w for w in workloads(warm) if w.service == part]
-    (work,) = [w for w in workloads(measured) if w.service == part]
-    service_cpu._batches(warm_work, handlers[warm_work.batch_method])()
-    settle_heap()
-    return service_cpu._batches(work, handlers[work.batch_method])
+    _service, handlers = load_in_process(part, settings)  # kept loaded until the process ends
+    return service_cpu.warmed_batches(part, handlers, warm, measured)
 
 
 def _wait_for(path: Path, process: subprocess.Popen[bytes] | None = None) -> None:

@@ -65,12 +65,29 @@ def _batches(workload: Workload, handler: Callable[..., Any]) -> Callable[[], No
     return run
 
 
-def _reader(declarations: Sequence[common_pb2.Declaration]) -> Callable[[], None]:
+def reader_calls(declarations: Sequence[common_pb2.Declaration]) -> Callable[[], None]:
+    """DeclarationReader over the declarations, as every service and the orchestrator read."""
+
     def run() -> None:
         for message in declarations:
             DeclarationReader().declaration(message)
 
     return run
+
+
+def warmed_batches(
+    name: str,
+    handlers: dict[str, Any],
+    warmup: Sequence[common_pb2.Declaration],
+    measured: Sequence[common_pb2.Declaration],
+) -> Callable[[], None]:
+    """The batch calls of service `name` over `measured`, once it has answered `warmup` and
+    its heap is settled as a serving process's is."""
+    (warm,) = [w for w in workloads(warmup) if w.service == name]
+    (work,) = [w for w in workloads(measured) if w.service == name]
+    _batches(warm, handlers[warm.batch_method])()
+    settle_heap()
+    return _batches(work, handlers[work.batch_method])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -98,16 +115,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"{'service':<16}{'CPU µs/declaration':>20}")
         for name in chosen:
             if name == "reader":
-                _reader(warmup)()
-                seconds = _cpu_seconds(_reader(measured), args.repeat)
+                reader_calls(warmup)()
+                seconds = _cpu_seconds(reader_calls(measured), args.repeat)
             else:
                 service, handlers = load_in_process(name, settings)
                 try:
-                    (warm,) = [w for w in workloads(warmup) if w.service == name]
-                    (work,) = [w for w in workloads(measured) if w.service == name]
-                    _batches(warm, handlers[warm.batch_method])()
-                    settle_heap()
-                    seconds = _cpu_seconds(_batches(work, handlers[work.batch_method]), args.repeat)
+                    run = warmed_batches(name, handlers, warmup, measured)
+                    seconds = _cpu_seconds(run, args.repeat)
                 finally:
                     service.close()
                     del service, handlers
