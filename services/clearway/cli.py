@@ -22,7 +22,7 @@ from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clearway.declarations.codec import money_from_proto
-from clearway.manifest import count_lines, read_manifest
+from clearway.manifest import CHUNK_SIZE, count_lines, read_manifest
 from clearway.reporting.cli import add_commands as add_reporting_commands
 from clearway.runtime.settings import SERVICE_NAMES, Settings
 from clearway.runtime.tls import channel_credentials
@@ -373,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = commands.add_parser("up", help="start all five services on loopback")
     up.add_argument("--submit", type=Path, help="clear this JSONL manifest, then stop the suite")
-    up.add_argument("--chunk", type=int, default=100, help="declarations per stream message")
+    up.add_argument("--chunk", type=int, default=CHUNK_SIZE, help="declarations per stream message")
     up.add_argument("--partner", default="default", help="partner id the manifest is submitted as")
     up.add_argument("--token", default=os.environ.get(TOKEN_VARIABLE, ""), help=TOKEN_HELP)
     up.set_defaults(handler=command_up)
@@ -385,7 +385,9 @@ def build_parser() -> argparse.ArgumentParser:
     submit = commands.add_parser("submit", help="stream a JSONL manifest to a running orchestrator")
     submit.add_argument("file", type=Path)
     submit.add_argument("--target", help="orchestrator host:port (default from settings)")
-    submit.add_argument("--chunk", type=int, default=100, help="declarations per stream message")
+    submit.add_argument(
+        "--chunk", type=int, default=CHUNK_SIZE, help="declarations per stream message"
+    )
     submit.add_argument("--partner", default="default", help="partner id to submit as (dev mode)")
     submit.add_argument("--token", default=os.environ.get(TOKEN_VARIABLE, ""), help=TOKEN_HELP)
     submit.add_argument(

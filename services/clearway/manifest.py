@@ -11,6 +11,12 @@ from google.protobuf import json_format
 
 from clearway.v1 import common_pb2
 
+CHUNK_SIZE = 200
+"""Declarations per SubmitManifest message our clients send. Each message costs the suite a
+fixed ~8 ms of CPU (one batch call to each service, each ~0.6 ms of gRPC on both sides, and
+each service's per-batch work): 200 a message is ~5% less CPU a declaration than 100 and
+streams ~5% faster on two cores; smaller chunks cost more (50: +13%)."""
+
 
 @dataclass(frozen=True)
 class ManifestLine:

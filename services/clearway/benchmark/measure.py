@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import grpc
 
+from clearway.manifest import CHUNK_SIZE
 from clearway.v1 import clearance_pb2, clearance_pb2_grpc, common_pb2
 
 PARTNER = "bench"
@@ -70,7 +71,7 @@ def stream_manifest(
     target: str,
     declarations: Sequence[common_pb2.Declaration],
     *,
-    chunk: int = 100,
+    chunk: int = CHUNK_SIZE,
     streams: int = 1,
 ) -> StreamResult:
     """Send the declarations through `streams` concurrent SubmitManifest streams (disjoint
