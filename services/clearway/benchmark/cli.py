@@ -275,7 +275,7 @@ def command_bench(args: argparse.Namespace) -> int:
     args.results.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="run-", dir=args.results) as work:
         sections = Bench(plan, Path(work), sys.stderr).run()
-    report = build_report(sections, git_commit(Path.cwd()), cores())
+    report = build_report(sections, git_commit(Path.cwd(), args.report), cores())
     write_report(report, args.report)
     print_table(report, sys.stdout)
     print(f"\nwritten {args.report} in {time.monotonic() - started:.0f}s", file=sys.stdout)

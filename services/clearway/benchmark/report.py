@@ -75,14 +75,16 @@ GOALS = (
 )
 
 
-def git_commit(directory: Path) -> str:
-    """HEAD of the checkout the run measured, '-dirty' when it has uncommitted changes."""
+def git_commit(directory: Path, report: Path | None = None) -> str:
+    """HEAD of the checkout the run measured, '-dirty' when it has uncommitted changes other
+    than `report` (the file the run rewrites: the previous run's figures are not code)."""
+    excluded = [f":(exclude){os.path.relpath(report, directory)}"] if report else []
     try:
         head = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=directory, capture_output=True, text=True, check=True
         ).stdout.strip()
         status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *excluded],
             cwd=directory,
             capture_output=True,
             text=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 from pathlib import Path
 
 from clearway.benchmark.measure import percentile
@@ -62,6 +63,31 @@ def test_every_required_figure_is_named_when_missing() -> None:
 
 def test_git_commit_outside_a_checkout_is_unknown(tmp_path: Path) -> None:
     assert git_commit(tmp_path) == "unknown"
+
+
+def test_git_commit_is_dirty_for_any_change_but_the_report_it_rewrites(tmp_path: Path) -> None:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
+    git("init", "-q")
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "report.json").write_text("{}")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", ".")
+    git("commit", "-q", "-m", "start")
+    head = git("rev-parse", "HEAD")
+    report = tmp_path / "bench" / "report.json"
+    report.write_text('{"earlier": "run"}')
+    assert git_commit(tmp_path, report) == head
+    assert git_commit(tmp_path) == f"{head}-dirty"
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert git_commit(tmp_path, report) == f"{head}-dirty"
 
 
 def test_percentile_is_nearest_rank() -> None:
