@@ -18,6 +18,7 @@ from typing import Any
 
 import grpc
 
+from clearway.declarations.codes import hs_digits
 from clearway.orchestrator.clients import ServiceClients
 from clearway.orchestrator.flow import ClearanceFlow
 from clearway.orchestrator.service import OrchestratorService
@@ -96,7 +97,7 @@ def classify_answer(
     request: classification_pb2.ClassifyRequest,
 ) -> classification_pb2.ClassifyResponse:
     """Accept the declared code (or a fixed one): a plausible, existing classification."""
-    code = request.declared_hs_code.replace(".", "")[:6] or FALLBACK_HS_CODE
+    code = hs_digits(request.declared_hs_code)[:6] or FALLBACK_HS_CODE
     return classification_pb2.ClassifyResponse(
         best=classification_pb2.HsCandidate(hs_code=code, description="floor", confidence=1.0),
         declared_code_check=classification_pb2.DeclaredCodeCheck(

@@ -229,7 +229,7 @@ class DeclarationReader:
         for index, material in enumerate(message.materials):
             mpath = f"{path}.materials[{index}]"
             value = self.money(material.value, f"{mpath}.value")
-            code = material.hs_code.replace(".", "")
+            code = hs_digits(material.hs_code)
             if not MATERIAL_HS_CODE.fullmatch(code):
                 self.violations.add(f"{mpath}.hs_code", "must be 4 to 10 digits")
             if value is not None:

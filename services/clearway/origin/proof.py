@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from clearway.declarations.codes import hs_digits
 from clearway.declarations.model import Declaration, Item, ProofOfOrigin
 from clearway.origin.agreements import AgreementTerms
 from clearway.origin.figures import Finding, money, number, within_percent
@@ -363,7 +364,7 @@ class ProofChecker:
                 ),
             )
         hs6 = hs_code[:6]
-        matches = [g for g in proof.goods if hs6 and g.hs_code.replace(".", "")[:6] == hs6]
+        matches = [g for g in proof.goods if hs6 and hs_digits(g.hs_code)[:6] == hs6]
         if not matches:
             return (
                 self._finding(

@@ -170,7 +170,7 @@ class OriginServicer(origin_pb2_grpc.OriginServiceServicer):
         reader = RequestReader(domain)
         on = reader.reader.date(request.on_date, "on_date", required=False) or _today()
         reader.agreement(request.agreement, on, "agreement")
-        domain.check_hs_code(request.hs_code.replace(".", ""), "hs_code", reader.violations)
+        domain.check_hs_code(hs_digits(request.hs_code), "hs_code", reader.violations)
         bom = None
         if not request.HasField("bill_of_materials"):
             reader.violations.add("bill_of_materials", "is required")
@@ -181,7 +181,7 @@ class OriginServicer(origin_pb2_grpc.OriginServiceServicer):
         reader.raise_if_any()
         assert bom is not None
         result = domain.evaluate_product_rule(
-            request.agreement, request.hs_code.replace(".", ""), bom, on
+            request.agreement, hs_digits(request.hs_code), bom, on
         )
         return origin_pb2.EvaluateProductRuleResponse(
             satisfied=result.satisfied,

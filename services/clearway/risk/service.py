@@ -13,6 +13,7 @@ from typing import cast
 import grpc
 
 from clearway.declarations.codec import DeclarationReader
+from clearway.declarations.codes import hs_digits
 from clearway.declarations.model import Party
 from clearway.reference.datadir import find_data_dir, starter_data_dir
 from clearway.reference.errors import ReferenceDataError
@@ -142,7 +143,7 @@ def _read_request(
         item_path = f"{prefix}items[{index}]"
         if context.line_number not in lines:
             violations.add(f"{item_path}.line_number", "names no item of the declaration")
-        code = context.hs_code.replace(".", "")
+        code = hs_digits(context.hs_code)
         if code and not (len(code) == 6 and code.isdigit()):
             violations.add(f"{item_path}.hs_code", "must be an HS subheading of 6 digits")
         elif code:

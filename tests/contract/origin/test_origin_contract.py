@@ -140,13 +140,18 @@ def test_check_proof_bad_requests(stub: origin_pb2_grpc.OriginServiceStub) -> No
     assert "declaration.origin_claim" in fields
 
 
-def test_evaluate_product_rule(stub: origin_pb2_grpc.OriginServiceStub) -> None:
-    request = origin_pb2.EvaluateProductRuleRequest(
+def spade_rule(hs_code: str, material_code: str) -> origin_pb2.EvaluateProductRuleRequest:
+    """A spade's product rule under the TCA with one non-originating material worth 20 of 40."""
+    return origin_pb2.EvaluateProductRuleRequest(
         agreement="uk-eu-tca",
-        hs_code="820110",
-        bill_of_materials=bill(("8201", 20, False)),
+        hs_code=hs_code,
+        bill_of_materials=bill((material_code, 20, False)),
         on_date=day(2025, 6, 2),
     )
+
+
+def test_evaluate_product_rule(stub: origin_pb2_grpc.OriginServiceStub) -> None:
+    request = spade_rule("820110", "8201")
     answer = stub.EvaluateProductRule(request)
     assert answer.satisfied and answer.rule_applied == "MaxNOM 50%"
     assert "non-originating materials 50% of ex-works price, limit 50%" in answer.figures
@@ -155,6 +160,23 @@ def test_evaluate_product_rule(stub: origin_pb2_grpc.OriginServiceStub) -> None:
     answer = stub.EvaluateProductRule(request)
     assert not answer.satisfied
     assert "non-originating materials 50.03% of ex-works price, limit 50%" in answer.figures
+
+
+def test_hs_codes_written_with_dots_or_spaces_read_as_their_digits(
+    stub: origin_pb2_grpc.OriginServiceStub,
+) -> None:
+    """Partners write 8201.10 or 8201 10 for 820110, as the declared codes may be written."""
+    answer = stub.EvaluateProductRule(spade_rule("8201 10", "82 01"))
+    assert answer.satisfied and answer.rule_applied == "MaxNOM 50%"
+    message = declaration()
+    for written in ("8201 10", "8201.10"):
+        message.origin_claim.proof.ClearField("goods")
+        message.origin_claim.proof.goods.add(
+            description="garden spade", hs_code=written, quantity=2, value=eur(40)
+        )
+        answer = stub.CheckProof(origin_pb2.CheckProofRequest(declaration=message))
+        assert answer.valid, written
+        assert "GOODS_NOT_COVERED" not in {f.code for f in answer.findings}, written
 
 
 def test_evaluate_product_rule_bad_requests(stub: origin_pb2_grpc.OriginServiceStub) -> None:

@@ -153,6 +153,19 @@ def test_assess_risk(stub: risk_pb2_grpc.RiskServiceStub) -> None:
     assert response.explanation.notes
 
 
+def test_an_item_code_written_with_dots_or_spaces_is_read_as_its_digits(
+    stub: risk_pb2_grpc.RiskServiceStub,
+) -> None:
+    for index, written in enumerate(("8507.60", "8507 60")):
+        response = stub.AssessRisk(
+            risk_pb2.AssessRiskRequest(
+                declaration=declaration(f"RISK-CT-CODE-{index}"),
+                items=[common_pb2.ItemTariffContext(line_number=1, hs_code=written)],
+            )
+        )
+        assert "DANGEROUS_GOODS_BATTERY" in {r.code for r in response.reasons}, written
+
+
 def test_assess_risk_blocks_a_listed_seller(
     stub: risk_pb2_grpc.RiskServiceStub, listed_entity: str
 ) -> None:
