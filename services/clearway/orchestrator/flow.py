@@ -379,8 +379,9 @@ class ClearanceFlow:
         ready = [w for w in live if not w.unavailable]
         if ready:
             rejected += self._value(partner_id, ready)
-        for risk in (early, late):
-            _record_risk(ready, risk)
+        _record_risk(ready, early, answered_early)
+        if late is not None:
+            _record_risk(ready, late, {id(w) for w, _codes in late.asked})
         if live:
             self._decide(_excluding(live, rejected))
         return rejected
@@ -787,12 +788,13 @@ def _asked_with_codes_used(risk: _RiskCall | None) -> set[int]:
     return {id(w) for w, codes in risk.asked if codes == _codes_used(w)}
 
 
-def _record_risk(ready: list[_Work], risk: _RiskCall | None) -> None:
+def _record_risk(ready: list[_Work], risk: _RiskCall | None, with_codes_used: set[int]) -> None:
     """Keep the risk answers of the parcels in `ready` that this call asked about with the
-    codes they use (the others are answered by the other call, or no longer in play)."""
+    codes they use, `with_codes_used` (by id()); the others are answered by the other call, or
+    no longer in play."""
     if risk is None:
         return
-    answering = {id(w) for w in ready} & _asked_with_codes_used(risk)
+    answering = {id(w) for w in ready} & with_codes_used
     if not answering:
         return
     try:
