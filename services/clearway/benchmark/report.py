@@ -78,7 +78,8 @@ GOALS = (
 def git_commit(directory: Path, report: Path | None = None) -> str:
     """HEAD of the checkout the run measured, '-dirty' when it has uncommitted changes other
     than `report` (the file the run rewrites: the previous run's figures are not code)."""
-    excluded = [f":(exclude){os.path.relpath(report, directory)}"] if report else []
+    inside = report is not None and report.resolve().is_relative_to(directory.resolve())
+    excluded = [f":(exclude){os.path.relpath(report, directory)}"] if report and inside else []
     try:
         head = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=directory, capture_output=True, text=True, check=True

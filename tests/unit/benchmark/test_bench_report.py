@@ -86,6 +86,8 @@ def test_git_commit_is_dirty_for_any_change_but_the_report_it_rewrites(tmp_path:
     report.write_text('{"earlier": "run"}')
     assert git_commit(tmp_path, report) == head
     assert git_commit(tmp_path) == f"{head}-dirty"
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-report.json"
+    assert git_commit(tmp_path, elsewhere) == f"{head}-dirty", "a report outside the checkout"
     (tmp_path / "code.py").write_text("x = 2\n")
     assert git_commit(tmp_path, report) == f"{head}-dirty"
 
