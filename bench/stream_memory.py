@@ -28,10 +28,11 @@ import grpc
 from clearway.benchmark.manifest import generate
 from clearway.benchmark.measure import PARTNER
 from clearway.benchmark.suite import FLOOR, FLOOR_FLOW, REAL, Orchestrator, Suite, resident_kib
+from clearway.manifest import manifest_requests
 from clearway.reference.datadir import resolve_data_dir
 from clearway.reference.sanctions import load_sanctions
 from clearway.reporting.generator import listed_names
-from clearway.v1 import clearance_pb2, clearance_pb2_grpc, common_pb2
+from clearway.v1 import clearance_pb2_grpc, common_pb2
 
 POOL = 2000
 """Distinct generated parcels; the stream repeats them under fresh ids (generating 500,000
@@ -51,19 +52,6 @@ def parcels(pool: Sequence[common_pb2.Declaration], count: int) -> Iterator[comm
         parcel.CopyFrom(pool[number % len(pool)])
         parcel.declaration_id = f"MEM-{number:07d}"
         yield parcel
-
-
-def chunks(
-    declarations: Iterator[common_pb2.Declaration], size: int
-) -> Iterator[clearance_pb2.SubmitManifestRequest]:
-    chunk = clearance_pb2.SubmitManifestRequest()
-    for declaration in declarations:
-        chunk.declarations.append(declaration)
-        if len(chunk.declarations) == size:
-            yield chunk
-            chunk = clearance_pb2.SubmitManifestRequest()
-    if chunk.declarations:
-        yield chunk
 
 
 def slope_per_100k(samples: Sequence[Sample]) -> float:
@@ -97,7 +85,8 @@ def stream(
         sampler.start()
         try:
             for response in stub.SubmitManifest(
-                chunks(parcels(pool, count), chunk), metadata=[("x-clearway-partner", PARTNER)]
+                manifest_requests(parcels(pool, count), chunk),
+                metadata=[("x-clearway-partner", PARTNER)],
             ):
                 answered += len(response.results)
         finally:

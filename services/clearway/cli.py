@@ -22,7 +22,7 @@ from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clearway.declarations.codec import money_from_proto
-from clearway.manifest import CHUNK_SIZE, count_lines, read_manifest
+from clearway.manifest import CHUNK_SIZE, count_lines, manifest_requests, read_manifest
 from clearway.reporting.cli import add_commands as add_reporting_commands
 from clearway.runtime.settings import SERVICE_NAMES, Settings
 from clearway.runtime.tls import channel_credentials
@@ -123,22 +123,15 @@ def command_up(args: argparse.Namespace) -> int:
         stop_suite(processes)
 
 
-def _chunks(
-    path: Path, size: int, skip: set[str], rejected: list[str]
-) -> Iterator[clearance_pb2.SubmitManifestRequest]:
-    chunk: list[common_pb2.Declaration] = []
+def _declarations_to_send(
+    path: Path, skip: set[str], rejected: list[str]
+) -> Iterator[common_pb2.Declaration]:
+    """The manifest's declarations not answered before; unreadable lines go to `rejected`."""
     for line in read_manifest(path):
         if line.declaration is None:
             rejected.append(line.problem)
-            continue
-        if line.declaration.declaration_id in skip:
-            continue
-        chunk.append(line.declaration)
-        if len(chunk) == size:
-            yield clearance_pb2.SubmitManifestRequest(declarations=chunk)
-            chunk = []
-    if chunk:
-        yield clearance_pb2.SubmitManifestRequest(declarations=chunk)
+        elif line.declaration.declaration_id not in skip:
+            yield line.declaration
 
 
 def _progress(done: int, total: int, started: float) -> None:
@@ -261,7 +254,8 @@ def submit_manifest(
         channel = stack.enter_context(caller.channel(target))
         stub = clearance_pb2_grpc.ClearanceServiceStub(channel)
         responses = stub.SubmitManifest(
-            _chunks(path, chunk, skip, rejected), metadata=caller.metadata
+            manifest_requests(_declarations_to_send(path, skip, rejected), chunk),
+            metadata=caller.metadata,
         )
         for response in responses:
             for result in response.results:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from google.protobuf import json_format
 
-from clearway.v1 import common_pb2
+from clearway.v1 import clearance_pb2, common_pb2
 
 CHUNK_SIZE = 200
 """Declarations per SubmitManifest message our clients send. Each message costs the suite a
@@ -45,3 +45,18 @@ def read_manifest(path: Path) -> Iterator[ManifestLine]:
 def count_lines(path: Path) -> int:
     with path.open("rb") as handle:
         return sum(1 for raw in handle if raw.strip())
+
+
+def manifest_requests(
+    declarations: Iterable[common_pb2.Declaration], size: int = CHUNK_SIZE
+) -> Iterator[clearance_pb2.SubmitManifestRequest]:
+    """The SubmitManifest messages of a stream, `size` declarations each, built as the
+    declarations come, so a manifest of any length streams in bounded memory."""
+    chunk: list[common_pb2.Declaration] = []
+    for declaration in declarations:
+        chunk.append(declaration)
+        if len(chunk) == size:
+            yield clearance_pb2.SubmitManifestRequest(declarations=chunk)
+            chunk = []
+    if chunk:
+        yield clearance_pb2.SubmitManifestRequest(declarations=chunk)

@@ -7,12 +7,12 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import grpc
 
-from clearway.manifest import CHUNK_SIZE
+from clearway.manifest import CHUNK_SIZE, manifest_requests
 from clearway.v1 import clearance_pb2, clearance_pb2_grpc, common_pb2
 
 PARTNER = "bench"
@@ -40,13 +40,6 @@ class StreamResult:
         return self.declarations / self.seconds if self.seconds > 0 else 0.0
 
 
-def _chunks(
-    declarations: Sequence[common_pb2.Declaration], size: int
-) -> Iterator[clearance_pb2.SubmitManifestRequest]:
-    for start in range(0, len(declarations), size):
-        yield clearance_pb2.SubmitManifestRequest(declarations=declarations[start : start + size])
-
-
 def _stream(
     stub: clearance_pb2_grpc.ClearanceServiceStub,
     declarations: Sequence[common_pb2.Declaration],
@@ -56,7 +49,9 @@ def _stream(
 ) -> None:
     seen: Counter[str] = Counter()
     for response in stub.SubmitManifest(
-        _chunks(declarations, chunk), metadata=[("x-clearway-partner", PARTNER)], timeout=3600
+        manifest_requests(declarations, chunk),
+        metadata=[("x-clearway-partner", PARTNER)],
+        timeout=3600,
     ):
         for result in response.results:
             if result.HasField("error"):
